@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - Compile settings
+
+/// The int8 kernels and the float trainer are hot loops: they are compiled with
+/// optimisation even in debug builds, so `swift run` and `swift test` are usable
+/// without `-c release`. `-enable-testing` still lets tests use `@testable`.
+let optimized: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "Minnow",
+    products: [
+        .library(name: "MinnowCore", targets: ["MinnowCore"]),
+        .library(name: "MinnowModel", targets: ["MinnowModel"]),
+    ],
+    targets: [
+        // MARK: - Engine core (Embedded-clean: no Foundation, no existentials, no heap after init)
+        .target(
+            name: "MinnowCore",
+            swiftSettings: optimized
+        ),
+
+        // MARK: - Host side (Foundation allowed)
+        .target(
+            name: "MinnowModel",
+            dependencies: ["MinnowCore"]
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "MinnowCoreTests",
+            dependencies: ["MinnowCore", "MinnowModel"]
+        ),
+        .testTarget(
+            name: "MinnowModelTests",
+            dependencies: ["MinnowCore", "MinnowModel"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)
