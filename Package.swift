@@ -29,10 +29,26 @@ let package = Package(
             dependencies: ["MinnowCore"]
         ),
 
+        // MARK: - Firmware simulator (host only): per-layer report, board fit, SVG
+        .target(
+            name: "MinnowSimulator",
+            dependencies: ["MinnowModel", "MinnowCore"],
+            path: "firmware-sim/Sources/MinnowSimulator"
+        ),
+        .executableTarget(
+            name: "firmware-sim",
+            dependencies: ["MinnowSimulator"],
+            path: "firmware-sim/Sources/firmware-sim"
+        ),
+
         // MARK: - Tests
         .testTarget(
             name: "MinnowCoreTests",
             dependencies: ["MinnowCore", "MinnowModel"]
+        ),
+        .testTarget(
+            name: "MinnowSimulatorTests",
+            dependencies: ["MinnowSimulator", "MinnowModel", "MinnowCore"]
         ),
         .testTarget(
             name: "MinnowModelTests",

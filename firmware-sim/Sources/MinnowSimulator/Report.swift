@@ -1,0 +1,341 @@
+import Foundation
+import MinnowCore
+import MinnowModel
+
+// MARK: - Extension points: model files and real runs
+
+/// Where the network to report comes from.
+public enum ModelSource: Equatable, Sendable {
+    /// A built-in architecture by name (`BuiltinArchitectures.names`).
+    case builtin(String)
+    /// An architecture JSON file (docs/architecture-format.md).
+    case architectureFile(String)
+    /// A Minnow model file (`.mnw`): read through `SimulatorHooks.modelFileReader`.
+    case modelFile(String)
+
+    /// The bundled LeNet-5 int8 model reported when no model is named.
+    public static let bundledModelPath = "models/lenet5-fashion.mnw"
+}
+
+/// A network ready to report: its architecture and, for a model file, what the file fixes.
+public struct LoadedModel: Sendable {
+    public var architecture: Architecture
+    /// The arena plan stored in the model file; nil → planned here with `MemoryPlan`.
+    public var plan: MemoryPlan?
+    /// The model file's size in bytes: the flash it takes. nil → estimated.
+    public var fileBytes: Int?
+    /// The model file, if any (the real run needs it).
+    public var path: String?
+    /// One line saying what was loaded ("built-in architecture lenet5").
+    public var origin: String
+
+    public init(architecture: Architecture, plan: MemoryPlan? = nil, fileBytes: Int? = nil,
+                path: String? = nil, origin: String) {
+        self.architecture = architecture
+        self.plan = plan
+        self.fileBytes = fileBytes
+        self.path = path
+        self.origin = origin
+    }
+}
+
+/// What a real int8 run of a model file measured on this host.
+public struct MeasuredRun: Equatable, Sendable {
+    /// Where it ran ("x86_64 host, 1 thread").
+    public var host: String
+    /// Test images run.
+    public var images: Int
+    /// Top-1 accuracy in 0...1, when labels were available.
+    public var accuracy: Double?
+    /// The arena the engine used: must equal the plan's `arenaBytes`.
+    public var arenaBytesUsed: Int
+    /// Mean time per image of each layer, in microseconds, indexed like the layers.
+    public var perLayerMicroseconds: [Double]
+    /// Mean time per image of the whole inference, in microseconds.
+    public var totalMicroseconds: Double
+
+    public init(host: String, images: Int, accuracy: Double?, arenaBytesUsed: Int,
+                perLayerMicroseconds: [Double], totalMicroseconds: Double) {
+        self.host = host
+        self.images = images
+        self.accuracy = accuracy
+        self.arenaBytesUsed = arenaBytesUsed
+        self.perLayerMicroseconds = perLayerMicroseconds
+        self.totalMicroseconds = totalMicroseconds
+    }
+}
+
+/// What the runner is asked to do: run `model` in an arena of at most `arenaBudgetBytes`.
+public struct RunRequest: Sendable {
+    public var model: LoadedModel
+    public var board: Board
+    /// The board's RAM minus the runtime reserve: the largest arena allowed.
+    public var arenaBudgetBytes: Int
+    /// Test images to run (nil: the runner's default, e.g. the whole test set).
+    public var images: Int?
+}
+
+/// The places where the model-file reader and the int8 engine plug in. The
+/// `firmware-sim` executable sets them (or the library does, once the model
+/// format lives in a module this one can depend on); tests may set them too.
+public enum SimulatorHooks {
+    /// Reads a `.mnw` model file: architecture, stored arena plan, file size.
+    /// nil → model files are refused with a clear error (analyse with `--arch`).
+    nonisolated(unsafe) public static var modelFileReader: ((String) throws -> LoadedModel)?
+    /// Runs a loaded model file on test images in an arena of the given budget.
+    /// nil → no measured run; the report has estimates only.
+    nonisolated(unsafe) public static var modelRunner: ((RunRequest) throws -> MeasuredRun)?
+    /// The kernel scratch a layer needs, when the plan is made here. nil →
+    /// `ScratchEstimate.bytes(for:)`. The engine's own size query belongs here.
+    nonisolated(unsafe) public static var scratchBytes: ((LayerAnalysis) -> Int)?
+}
+
+// MARK: - Estimates used when there is no model file
+
+/// Kernel scratch assumed when the plan is made here (no model file): direct
+/// convolution and fully connected kernels keep accumulators in registers
+/// (no scratch); global average pooling sums each channel in an int32
+/// (4 bytes per channel); softmax keeps one int32 per class.
+public enum ScratchEstimate {
+    public static func bytes(for layer: LayerAnalysis) -> Int {
+        switch layer.kind {
+        case "global_avgpool": return 4 * layer.outputShape.channels
+        case "softmax": return 4 * layer.outputShape.elementCount
+        default: return 0
+        }
+    }
+}
+
+/// The flash a model file would take, estimated from the layer list (used
+/// only when there is no model file to measure):
+///
+///     header 256 B + 64 B per layer descriptor + 16 B per arena-plan entry
+///     + for conv / dense: int8 weights, int32 biases, int32 multipliers and
+///       int32 shifts (8 B per output channel), each array padded to 16 B.
+public enum FlashEstimate {
+    public static let headerBytes = 256
+    public static let bytesPerLayer = 64
+    public static let bytesPerPlanEntry = 16
+    public static let alignment = 16
+
+    /// The parameter bytes of one layer, unpadded: weights + 4 × biases + 8 × output channels.
+    public static func weightBytes(_ layer: LayerAnalysis) -> Int {
+        guard layer.kind == "conv" || layer.kind == "dense" else { return layer.weights + 4 * layer.biases }
+        return layer.weights + 4 * layer.biases + 8 * layer.outputShape.channels
+    }
+
+    /// The padded parameter bytes of one layer as stored in the file.
+    public static func storedBytes(_ layer: LayerAnalysis) -> Int {
+        guard layer.weights > 0 || layer.biases > 0 else { return 0 }
+        let channels = layer.kind == "conv" || layer.kind == "dense" ? layer.outputShape.channels : 0
+        return ArenaPlanner.alignUp(layer.weights, alignment) + ArenaPlanner.alignUp(4 * layer.biases, alignment)
+            + 2 * ArenaPlanner.alignUp(4 * channels, alignment)
+    }
+
+    /// The whole file.
+    public static func fileBytes(_ analysis: ArchitectureAnalysis, plan: MemoryPlan) -> Int {
+        headerBytes + bytesPerLayer * analysis.layers.count + bytesPerPlanEntry * plan.entries.count
+            + analysis.layers.reduce(0) { $0 + storedBytes($1) }
+    }
+}
+
+/// Memory the firmware needs besides the model: documented assumptions, overridable.
+public struct Reserves: Equatable, Sendable {
+    /// RAM besides the arena: stack (the engine recurses nowhere; 4 KiB), the
+    /// engine's state and the I/O of the application: 8 KiB in all.
+    public var ramBytes: Int
+    /// Flash besides the model: the engine's code, startup and vector table: 32 KiB.
+    public var flashBytes: Int
+
+    public static let standard = Reserves(ramBytes: 8 * 1024, flashBytes: 32 * 1024)
+
+    public init(ramBytes: Int, flashBytes: Int) {
+        self.ramBytes = ramBytes
+        self.flashBytes = flashBytes
+    }
+}
+
+// MARK: - The report
+
+public struct LayerReport: Equatable, Sendable {
+    public var index: Int
+    public var name: String
+    public var kind: String
+    public var inputs: [String]
+    public var outputShape: TensorShape
+    public var units: Int
+    public var connections: Int
+    public var weights: Int
+    public var biases: Int
+    public var macs: Int
+    /// Flash for this layer's parameters (int8 weights, int32 biases, 8 B per output channel).
+    public var weightBytes: Int
+    /// The int8 output tensor.
+    public var activationBytes: Int
+    public var scratchBytes: Int
+    public var arenaOffset: Int
+    public var scratchOffset: Int?
+    /// The output's lifetime in steps (layer indices; the model output lives to `layers.count`).
+    public var firstStep: Int
+    public var lastStep: Int
+    public var estimatedCycles: Double
+    public var estimatedMicroseconds: Double
+    public var measuredMicroseconds: Double?
+
+    public var parameters: Int { weights + biases }
+}
+
+/// One buffer of the arena plan (the input, an output, or a scratch buffer).
+public struct BufferReport: Equatable, Sendable {
+    public enum Role: String, Sendable { case input, activation, scratch }
+    public var name: String
+    public var role: Role
+    /// The layer that writes it (−1 for the model input).
+    public var layer: Int
+    public var bytes: Int
+    public var offset: Int
+    public var firstStep: Int
+    public var lastStep: Int
+}
+
+public struct Totals: Equatable, Sendable {
+    public var parameters: Int
+    public var macs: Int
+    public var weightBytes: Int
+    public var flashBytes: Int
+    /// True when `flashBytes` is a model file's size, false when estimated.
+    public var flashBytesMeasured: Bool
+    public var arenaBytes: Int
+    public var arenaLowerBoundBytes: Int
+    /// The step at which the most bytes are live (the lower bound's step).
+    public var peakStep: Int
+    public var estimatedCycles: Double
+    public var estimatedMilliseconds: Double
+}
+
+public struct Verdict: Equatable, Sendable {
+    public var board: Board
+    /// The model plus the flash reserve.
+    public var flashRequiredBytes: Int
+    /// The arena plus the RAM reserve.
+    public var ramRequiredBytes: Int
+    public var flashMarginBytes: Int { board.flashBytes - flashRequiredBytes }
+    public var ramMarginBytes: Int { board.ramBytes - ramRequiredBytes }
+    public var fitsFlash: Bool { flashMarginBytes >= 0 }
+    public var fitsRAM: Bool { ramMarginBytes >= 0 }
+    public var fits: Bool { fitsFlash && fitsRAM }
+}
+
+/// Everything `firmware-sim run` says about one network on one board.
+public struct SimulationReport: Sendable {
+    public var modelName: String
+    public var origin: String
+    public var inputShape: TensorShape
+    public var input: BufferReport
+    public var layers: [LayerReport]
+    public var buffers: [BufferReport]
+    /// Bytes live (aligned) at each step from −1 to `layers.count`.
+    public var liveBytesPerStep: [Int]
+    public var totals: Totals
+    public var verdict: Verdict
+    public var latency: LatencyModel
+    public var reserves: Reserves
+    public var measured: MeasuredRun?
+    /// Remarks printed with every format (fallbacks, estimates).
+    public var notes: [String]
+
+    /// Builds the report of `model` on `board`.
+    public init(model: LoadedModel, board: Board, latency: LatencyModel? = nil,
+                reserves: Reserves = .standard, measured: MeasuredRun? = nil,
+                notes: [String] = []) throws(ArchitectureError) {
+        let analysis = try ArchitectureAnalysis(model.architecture)
+        let scratch = SimulatorHooks.scratchBytes ?? ScratchEstimate.bytes(for:)
+        let plan = model.plan ?? MemoryPlan(analysis, scratchBytes: { scratch(analysis.layers[$0]) })
+        self.init(analysis: analysis, plan: plan, model: model, board: board,
+                  latency: latency ?? .assumed(for: board.core), reserves: reserves,
+                  measured: measured, notes: notes)
+    }
+
+    public init(analysis: ArchitectureAnalysis, plan: MemoryPlan, model: LoadedModel, board: Board,
+                latency: LatencyModel, reserves: Reserves, measured: MeasuredRun?, notes: [String]) {
+        let arch = analysis.architecture
+        modelName = arch.name
+        origin = model.origin
+        inputShape = arch.input
+        self.latency = latency
+        self.reserves = reserves
+        self.measured = measured
+        var notes = notes
+
+        var buffers: [BufferReport] = []
+        for entry in plan.entries {
+            switch entry.role {
+            case .input:
+                buffers.append(BufferReport(name: entry.name, role: .input, layer: -1, bytes: entry.bytes,
+                                            offset: entry.offset, firstStep: entry.firstStep, lastStep: entry.lastStep))
+            case let .output(layer):
+                buffers.append(BufferReport(name: entry.name, role: .activation, layer: layer, bytes: entry.bytes,
+                                            offset: entry.offset, firstStep: entry.firstStep, lastStep: entry.lastStep))
+            case let .scratch(layer):
+                buffers.append(BufferReport(name: entry.name, role: .scratch, layer: layer, bytes: entry.bytes,
+                                            offset: entry.offset, firstStep: entry.firstStep, lastStep: entry.lastStep))
+            }
+        }
+        self.buffers = buffers
+        input = buffers.first { $0.role == .input }
+            ?? BufferReport(name: Architecture.inputName, role: .input, layer: -1, bytes: arch.input.elementCount,
+                            offset: 0, firstStep: -1, lastStep: 0)
+
+        let clockHz = board.clockMHz * 1_000_000
+        var layers: [LayerReport] = []
+        for (i, a) in analysis.layers.enumerated() {
+            let output = buffers.first { $0.role == .activation && $0.layer == i }
+            let scratch = buffers.first { $0.role == .scratch && $0.layer == i }
+            let work = LatencyModel.work(of: LayerAnalysisView(kind: a.kind, units: a.units,
+                                                               connections: a.connections, macs: a.macs))
+            let cycles = latency.cycles(work)
+            var measuredTime: Double?
+            if let m = measured, i < m.perLayerMicroseconds.count { measuredTime = m.perLayerMicroseconds[i] }
+            layers.append(LayerReport(
+                index: i, name: a.name, kind: a.kind, inputs: arch.resolvedInputs(of: i),
+                outputShape: a.outputShape, units: a.units, connections: a.connections,
+                weights: a.weights, biases: a.biases, macs: a.macs,
+                weightBytes: FlashEstimate.weightBytes(a), activationBytes: a.outputShape.elementCount,
+                scratchBytes: scratch?.bytes ?? 0, arenaOffset: output?.offset ?? 0, scratchOffset: scratch?.offset,
+                firstStep: output?.firstStep ?? i, lastStep: output?.lastStep ?? i,
+                estimatedCycles: cycles, estimatedMicroseconds: cycles / clockHz * 1e6,
+                measuredMicroseconds: measuredTime))
+        }
+        self.layers = layers
+
+        // Live bytes per step, aligned as the planner aligns.
+        let first = -1, last = analysis.layers.count
+        var live = [Int](repeating: 0, count: last - first + 1)
+        for b in buffers where b.bytes > 0 {
+            for step in max(b.firstStep, first)...min(b.lastStep, last) {
+                live[step - first] += ArenaPlanner.alignUp(b.bytes, MemoryPlan.alignment)
+            }
+        }
+        liveBytesPerStep = live
+        let peakIndex = live.indices.max { live[$0] < live[$1] } ?? 0
+
+        let flashMeasured = model.fileBytes != nil
+        let flash = model.fileBytes ?? FlashEstimate.fileBytes(analysis, plan: plan)
+        if !flashMeasured {
+            notes.append("flash bytes are an estimate (no model file): parameters plus file overhead, see docs/firmware-sim.md")
+        }
+        let cycles = layers.reduce(0) { $0 + $1.estimatedCycles }
+        totals = Totals(parameters: analysis.parameters, macs: analysis.macs,
+                        weightBytes: layers.reduce(0) { $0 + $1.weightBytes },
+                        flashBytes: flash, flashBytesMeasured: flashMeasured,
+                        arenaBytes: plan.arenaBytes, arenaLowerBoundBytes: plan.lowerBoundBytes,
+                        peakStep: peakIndex + first,
+                        estimatedCycles: cycles, estimatedMilliseconds: cycles / clockHz * 1000)
+        verdict = Verdict(board: board, flashRequiredBytes: flash + reserves.flashBytes,
+                          ramRequiredBytes: plan.arenaBytes + reserves.ramBytes)
+        self.notes = notes
+    }
+
+    /// The largest arena a real run may use on this board: RAM minus the reserve.
+    public var arenaBudgetBytes: Int { max(verdict.board.ramBytes - reserves.ramBytes, 0) }
+}

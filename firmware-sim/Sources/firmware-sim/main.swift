@@ -1,0 +1,16 @@
+// firmware-sim: the thin executable around MinnowSimulator (all logic and
+// tests live in the library). When the model-file reader and the int8 engine
+// run exist, register them here or in the library:
+//   SimulatorHooks.modelFileReader = { path in ... LoadedModel(...) }
+//   SimulatorHooks.modelRunner = { request in ... MeasuredRun(...) }
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MinnowSimulator
+
+let result = FirmwareSim.execute(Array(CommandLine.arguments.dropFirst()))
+if !result.stdout.isEmpty { fputs(result.stdout, stdout) }
+if !result.stderr.isEmpty { fputs(result.stderr, stderr) }
+exit(result.status)
