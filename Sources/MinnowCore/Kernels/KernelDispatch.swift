@@ -1,0 +1,41 @@
+// Picks the kernel for each layer: the optimized one where one exists for the
+// shape, else the reference. Kept small on purpose (like CMSIS-NN's
+// wrappers): the kernels themselves live one per file.
+
+/// Convolution through the chosen kernel set (see `convolveReference` for the contract).
+@inline(__always)
+func convolve(
+    input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, inputZeroPoint: Int32,
+    weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, geometry: WindowGeometry,
+    output: UnsafeMutablePointer<Int8>, outputLayout: FeatureMapLayout,
+    quantization: OutputQuantization, kernels: KernelSet
+) {
+    convolveReference(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
+                      weights: weights, bias: bias, geometry: geometry,
+                      output: output, outputLayout: outputLayout, quantization: quantization)
+}
+
+/// Fully connected through the chosen kernel set (see `fullyConnectedReference`).
+@inline(__always)
+func fullyConnected(
+    input: UnsafePointer<Int8>, inputCount: Int, inputZeroPoint: Int32,
+    weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
+    output: UnsafeMutablePointer<Int8>, outputCount: Int,
+    quantization: OutputQuantization, kernels: KernelSet
+) {
+    fullyConnectedReference(input: input, inputCount: inputCount, inputZeroPoint: inputZeroPoint,
+                            weights: weights, bias: bias, output: output, outputCount: outputCount,
+                            quantization: quantization)
+}
+
+/// Pooling through the chosen kernel set (see `poolReference`).
+@inline(__always)
+func pool(
+    kind: PoolingKind, input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, geometry: WindowGeometry,
+    output: UnsafeMutablePointer<Int8>, outputLayout: FeatureMapLayout,
+    activationMin: Int32, activationMax: Int32, kernels: KernelSet
+) {
+    poolReference(kind: kind, input: input, inputLayout: inputLayout, geometry: geometry,
+                  output: output, outputLayout: outputLayout,
+                  activationMin: activationMin, activationMax: activationMax)
+}
