@@ -14,6 +14,7 @@
 #   --no-default-lib  do not link out/cortex-m4/libminnow.a
 #   --stack-size N    stack reservation in bytes (default 65536)
 #   -I / -D           passed to the C compiler
+#   -Wl,... / @FILE   passed to the link (e.g. -Wl,-u,SYMBOL, a response file)
 #
 # C flags:  -mcpu=cortex-m4 -mthumb -mfloat-abi=soft -O2 -ffunction-sections -fdata-sections
 # Link:     -nostartfiles -T mps2-an386.ld -Wl,--gc-sections -Wl,--no-enum-size-warning -Wl,--no-warn-execstack
@@ -28,6 +29,7 @@ DEFAULT_LIB=1
 STACK_SIZE=""
 CPPFLAGS=()
 CSRCS=()
+LDEXTRA=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         -o) OUT_ELF="${2:?-o needs a file}"; shift 2 ;;
@@ -38,7 +40,8 @@ while [[ $# -gt 0 ]]; do
         -I*) CPPFLAGS+=("$1"); shift ;;
         -D) CPPFLAGS+=(-D "${2:?}"); shift 2 ;;
         -D*) CPPFLAGS+=("$1"); shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -Wl,*|@*) LDEXTRA+=("$1"); shift ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         -*) die "unknown option $1" ;;
         *) CSRCS+=("$1"); shift ;;
     esac
@@ -73,6 +76,7 @@ for c in "${CSRCS[@]}"; do compile "$c"; done
 LDFLAGS=(-nostartfiles -T "$HERE/mps2-an386.ld" -Wl,--gc-sections -Wl,--no-enum-size-warning -Wl,--no-warn-execstack
          -Wl,-Map="$MAP" --specs=nano.specs)
 [[ -n "$STACK_SIZE" ]] && LDFLAGS+=(-Wl,--defsym=__stack_size="$STACK_SIZE")
+LDFLAGS+=("${LDEXTRA[@]}")
 
 # -Wl,--start-group: Swift libraries and C objects may call each other in any order.
 arm-none-eabi-gcc "${CM4_CFLAGS[@]}" "${LDFLAGS[@]}" "${OBJS[@]}" \

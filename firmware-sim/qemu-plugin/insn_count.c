@@ -93,6 +93,7 @@ static struct window windows[MAX_WINDOWS];
 static unsigned n_windows;
 static char *out_path;
 static bool reported;
+static bool installed;
 
 /* ---- Execution-time callbacks (markers only; counting is inline) ---- */
 
@@ -151,7 +152,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 static void report(void)
 {
-    if (reported) {
+    if (reported || !installed) {
         return;
     }
     reported = true;
@@ -268,5 +269,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
     qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+    installed = true;
     return 0;
 }
