@@ -58,3 +58,10 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     }
     return (negative && scaled != 0 ? "-" : "") + text
 }
+
+/// "48.10 ms", "175.0 s", "850 µs": a duration given in milliseconds.
+func duration(milliseconds ms: Double) -> String {
+    if ms >= 1000 { return fixed(ms / 1000, ms >= 100_000 ? 0 : 1) + " s" }
+    if ms < 1 { return fixed(ms * 1000, 0) + " µs" }
+    return fixed(ms, ms >= 100 ? 1 : 2) + " ms"
+}

@@ -186,7 +186,7 @@ public enum FirmwareSim {
     """
 
     /// Runs one invocation. Never traps on user input.
-    public static func execute(_ arguments: [String]) -> CommandResult {
+    public static func execute(_ arguments: [String], hooks: SimulatorHooks = .installed) -> CommandResult {
         do {
             let options = try CommandOptions.parse(arguments)
             switch options.command {
@@ -195,7 +195,7 @@ public enum FirmwareSim {
             case .boards:
                 return CommandResult(status: 0, stdout: BoardsReport.render(format: options.format), stderr: "")
             case .run:
-                return try run(options)
+                return try run(options, hooks: hooks)
             }
         } catch {
             var text = "firmware-sim: error: \(error.description)\n"
@@ -205,13 +205,13 @@ public enum FirmwareSim {
     }
 
     /// Loads the model the options name (with the bundled-model fallback) and the notes it brings.
-    public static func source(for options: CommandOptions) -> (ModelSource, [String]) {
+    public static func source(for options: CommandOptions, hooks: SimulatorHooks = .installed) -> (ModelSource, [String]) {
         if let arch = options.arch { return (ModelLoader.architectureSource(arch), []) }
         if let model = options.model {
             return (model.lowercased().hasSuffix(".json") ? .architectureFile(model) : .modelFile(model), [])
         }
         let bundled = ModelSource.bundledModelPath
-        if FileManager.default.fileExists(atPath: bundled) && SimulatorHooks.modelFileReader != nil {
+        if FileManager.default.fileExists(atPath: bundled) && hooks.modelFileReader != nil {
             return (.modelFile(bundled), [])
         }
         let why = FileManager.default.fileExists(atPath: bundled) ? "this build has no model-file reader yet" : "not found"
@@ -219,10 +219,10 @@ public enum FirmwareSim {
     }
 
     /// Builds the report for `options` (and runs the model file when a runner is available).
-    public static func report(_ options: CommandOptions) throws(SimulatorError) -> SimulationReport {
+    public static func report(_ options: CommandOptions, hooks: SimulatorHooks = .installed) throws(SimulatorError) -> SimulationReport {
         let board = try options.resolvedBoard()
-        let (source, notes) = source(for: options)
-        let model = try ModelLoader.load(source)
+        let (source, notes) = source(for: options, hooks: hooks)
+        let model = try ModelLoader.load(source, hooks: hooks)
         var latency = LatencyModel.assumed(for: board.core)
         if let cpm = options.cyclesPerMAC {
             latency.cyclesPerMAC = cpm
@@ -233,11 +233,12 @@ public enum FirmwareSim {
         if let f = options.flashReserve { reserves.flashBytes = f }
         var report: SimulationReport
         do {
-            report = try SimulationReport(model: model, board: board, latency: latency, reserves: reserves, notes: notes)
+            report = try SimulationReport(model: model, board: board, latency: latency, reserves: reserves, notes: notes,
+                                          scratchBytes: hooks.scratchBytes)
         } catch {
             throw .invalidArchitecture(name: model.architecture.name, reason: error.description)
         }
-        if model.path != nil, !options.noRun, let runner = SimulatorHooks.modelRunner {
+        if model.path != nil, !options.noRun, let runner = hooks.modelRunner {
             guard report.totals.arenaBytes <= report.arenaBudgetBytes else {
                 throw .arenaTooLarge(needed: report.totals.arenaBytes, budget: report.arenaBudgetBytes, board: board.id)
             }
@@ -255,8 +256,8 @@ public enum FirmwareSim {
         return report
     }
 
-    static func run(_ options: CommandOptions) throws(SimulatorError) -> CommandResult {
-        let report = try report(options)
+    static func run(_ options: CommandOptions, hooks: SimulatorHooks) throws(SimulatorError) -> CommandResult {
+        let report = try report(options, hooks: hooks)
         let text: String
         switch options.format {
         case .table: text = TextReport.table(report)

@@ -3,7 +3,7 @@ import MinnowModel
 
 /// Turns a `ModelSource` into a `LoadedModel`, with one-line errors.
 public enum ModelLoader {
-    public static func load(_ source: ModelSource) throws(SimulatorError) -> LoadedModel {
+    public static func load(_ source: ModelSource, hooks: SimulatorHooks = .installed) throws(SimulatorError) -> LoadedModel {
         switch source {
         case let .builtin(name):
             guard let arch = BuiltinArchitectures.named(name) else { throw .unknownArchitecture(name) }
@@ -20,7 +20,7 @@ public enum ModelLoader {
             }
         case let .modelFile(path):
             guard FileManager.default.fileExists(atPath: path) else { throw .fileNotFound(path) }
-            guard let reader = SimulatorHooks.modelFileReader else { throw .modelFilesUnsupported(path) }
+            guard let reader = hooks.modelFileReader else { throw .modelFilesUnsupported(path) }
             do {
                 return try reader(path)
             } catch let error as SimulatorError {

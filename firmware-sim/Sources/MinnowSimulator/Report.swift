@@ -76,18 +76,31 @@ public struct RunRequest: Sendable {
 }
 
 /// The places where the model-file reader and the int8 engine plug in. The
-/// `firmware-sim` executable sets them (or the library does, once the model
-/// format lives in a module this one can depend on); tests may set them too.
-public enum SimulatorHooks {
+/// `firmware-sim` executable installs them at start-up
+/// (`SimulatorHooks.installed.modelFileReader = …`), or the library fills the
+/// defaults once the model format lives in a module this one can depend on.
+/// Tests pass their own value to `FirmwareSim.execute(_:hooks:)`.
+public struct SimulatorHooks: Sendable {
     /// Reads a `.mnw` model file: architecture, stored arena plan, file size.
     /// nil → model files are refused with a clear error (analyse with `--arch`).
-    nonisolated(unsafe) public static var modelFileReader: ((String) throws -> LoadedModel)?
-    /// Runs a loaded model file on test images in an arena of the given budget.
+    public var modelFileReader: (@Sendable (String) throws -> LoadedModel)?
+    /// Runs a loaded model file on test images in an arena of at most the given budget.
     /// nil → no measured run; the report has estimates only.
-    nonisolated(unsafe) public static var modelRunner: ((RunRequest) throws -> MeasuredRun)?
-    /// The kernel scratch a layer needs, when the plan is made here. nil →
-    /// `ScratchEstimate.bytes(for:)`. The engine's own size query belongs here.
-    nonisolated(unsafe) public static var scratchBytes: ((LayerAnalysis) -> Int)?
+    public var modelRunner: (@Sendable (RunRequest) throws -> MeasuredRun)?
+    /// The kernel scratch a layer needs, when the plan is made here (no model
+    /// file). nil → `ScratchEstimate.bytes(for:)`. The engine's size query belongs here.
+    public var scratchBytes: (@Sendable (LayerAnalysis) -> Int)?
+
+    public init(modelFileReader: (@Sendable (String) throws -> LoadedModel)? = nil,
+                modelRunner: (@Sendable (RunRequest) throws -> MeasuredRun)? = nil,
+                scratchBytes: (@Sendable (LayerAnalysis) -> Int)? = nil) {
+        self.modelFileReader = modelFileReader
+        self.modelRunner = modelRunner
+        self.scratchBytes = scratchBytes
+    }
+
+    /// The hooks `FirmwareSim.execute` uses by default (set once at start-up).
+    nonisolated(unsafe) public static var installed = SimulatorHooks()
 }
 
 // MARK: - Estimates used when there is no model file
@@ -247,9 +260,9 @@ public struct SimulationReport: Sendable {
     /// Builds the report of `model` on `board`.
     public init(model: LoadedModel, board: Board, latency: LatencyModel? = nil,
                 reserves: Reserves = .standard, measured: MeasuredRun? = nil,
-                notes: [String] = []) throws(ArchitectureError) {
+                notes: [String] = [], scratchBytes: ((LayerAnalysis) -> Int)? = nil) throws(ArchitectureError) {
         let analysis = try ArchitectureAnalysis(model.architecture)
-        let scratch = SimulatorHooks.scratchBytes ?? ScratchEstimate.bytes(for:)
+        let scratch = scratchBytes ?? ScratchEstimate.bytes(for:)
         let plan = model.plan ?? MemoryPlan(analysis, scratchBytes: { scratch(analysis.layers[$0]) })
         self.init(analysis: analysis, plan: plan, model: model, board: board,
                   latency: latency ?? .assumed(for: board.core), reserves: reserves,

@@ -75,11 +75,11 @@ public enum SVGReport {
     public static func render(_ r: SimulationReport) -> String {
         let layerCount = r.layers.count
         let steps = layerCount + 2  // −1 ... layerCount
-        let cw = max(9.0, min(48.0, 960.0 / Double(steps)))
+        let cw = max(9.0, min(72.0, 960.0 / Double(steps)))
         let plotW = cw * Double(steps)
         let left = 84.0, legendW = 230.0
         let width = left + plotW + legendW
-        let titleH = 70.0
+        let titleH = 88.0
         let macTop = titleH + 24, macH = 170.0
         let arenaTop = macTop + macH + 44, arenaH = 330.0
         let arenaBottom = arenaTop + arenaH
@@ -96,10 +96,12 @@ public enum SVGReport {
         // Title and headline numbers.
         let t = r.totals, v = r.verdict
         s += "<text x=\"\(n(left))\" y=\"24\" font-size=\"17\" font-weight=\"bold\">\(escape(r.modelName)) on \(escape(v.board.displayName)) — \(v.fits ? "fits" : "does not fit")</text>\n"
-        let line2 = "\(ByteSize.grouped(t.macs)) MACs · \(ByteSize.grouped(t.parameters)) parameters · flash \(ByteSize.human(t.flashBytes))\(t.flashBytesMeasured ? "" : " (est.)") of \(ByteSize.human(v.board.flashBytes)) · arena \(ByteSize.human(t.arenaBytes)) (lower bound \(ByteSize.human(t.arenaLowerBoundBytes))) + reserve \(ByteSize.human(r.reserves.ramBytes)) of \(ByteSize.human(v.board.ramBytes)) RAM"
+        let line2 = "\(ByteSize.grouped(t.macs)) MACs · \(ByteSize.grouped(t.parameters)) parameters · flash \(ByteSize.human(t.flashBytes))\(t.flashBytesMeasured ? "" : " (estimate)") + code reserve \(ByteSize.human(r.reserves.flashBytes)) of \(ByteSize.human(v.board.flashBytes))"
         s += "<text x=\"\(n(left))\" y=\"44\" fill=\"#333\">\(escape(line2))</text>\n"
-        let line3 = "est. \(fixed(t.estimatedMilliseconds, 2)) ms on \(v.board.core.rawValue) @ \(fixed(v.board.clockMHz, 0)) MHz at \(fixed(r.latency.cyclesPerMAC, 1)) cycles/MAC (\(r.latency.basis))"
-        s += "<text x=\"\(n(left))\" y=\"62\" fill=\"#555\" font-size=\"11\">\(escape(line3))</text>\n"
+        let line3 = "arena \(ByteSize.human(t.arenaBytes)) (lower bound \(ByteSize.human(t.arenaLowerBoundBytes))) + runtime reserve \(ByteSize.human(r.reserves.ramBytes)) of \(ByteSize.human(v.board.ramBytes)) RAM"
+        s += "<text x=\"\(n(left))\" y=\"61\" fill=\"#333\">\(escape(line3))</text>\n"
+        let line4 = "est. \(duration(milliseconds: t.estimatedMilliseconds)) on \(v.board.core.rawValue) @ \(fixed(v.board.clockMHz, 0)) MHz at \(fixed(r.latency.cyclesPerMAC, 1)) cycles/MAC (\(r.latency.basis))"
+        s += "<text x=\"\(n(left))\" y=\"78\" fill=\"#555\" font-size=\"11\">\(escape(line4))</text>\n"
 
         // Column guides.
         s += "<g stroke=\"#eeeeee\" stroke-width=\"1\">\n"
@@ -169,11 +171,11 @@ public enum SVGReport {
         }
         s += "<path d=\"\(path)\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1.6\"/>\n"
         s += "<line x1=\"\(n(left))\" y1=\"\(n(y(arena)))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y(arena)))\" stroke=\"#000000\" stroke-dasharray=\"6,4\"/>\n"
-        s += "<text x=\"\(n(left + plotW + 4))\" y=\"\(n(y(arena) + 4))\" font-size=\"11\">arena \(shortBytes(arena))</text>\n"
+        s += "<text x=\"\(n(left + plotW - 4))\" y=\"\(n(y(arena) - 4))\" text-anchor=\"end\" font-size=\"11\">arena \(shortBytes(arena))</text>\n"
         if showBudget {
             s += "<line x1=\"\(n(left))\" y1=\"\(n(y(budget)))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y(budget)))\" stroke=\"#d62728\" stroke-width=\"1.5\" stroke-dasharray=\"2,3\"/>\n"
             let clash = abs(y(budget) - y(arena)) < 14
-            s += "<text x=\"\(n(left + plotW + 4))\" y=\"\(n(y(budget) + (clash ? (budget > arena ? -8 : 16) : 4)))\" font-size=\"11\" fill=\"#d62728\">board budget \(shortBytes(budget))</text>\n"
+            s += "<text x=\"\(n(left + 4))\" y=\"\(n(y(budget) + (clash && budget < arena ? 14 : -4)))\" font-size=\"11\" fill=\"#d62728\">board budget \(shortBytes(budget))</text>\n"
         }
         s += "<line x1=\"\(n(left))\" y1=\"\(n(arenaBottom))\" x2=\"\(n(left + plotW))\" y2=\"\(n(arenaBottom))\" stroke=\"#444\"/>\n"
 

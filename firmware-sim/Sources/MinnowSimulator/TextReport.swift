@@ -87,7 +87,7 @@ public enum TextReport {
             ("flash (model)", "\(ByteSize.grouped(t.flashBytes)) B = \(ByteSize.human(t.flashBytes))  " +
                 (t.flashBytesMeasured ? "(model file size)" : "(estimate: parameter bytes \(ByteSize.grouped(t.weightBytes)) + file overhead)")),
             ("arena", "\(ByteSize.grouped(t.arenaBytes)) B = \(ByteSize.human(t.arenaBytes))  (lower bound \(ByteSize.grouped(t.arenaLowerBoundBytes)) B at \(peak); plan \(above))"),
-            ("est. latency", "\(fixed(t.estimatedMilliseconds, 3)) ms on \(b.core.rawValue) @ \(fixed(b.clockMHz, 0)) MHz = \(ByteSize.grouped(Int(t.estimatedCycles.rounded()))) cycles"),
+            ("est. latency", "\(duration(milliseconds: t.estimatedMilliseconds)) on \(b.core.rawValue) @ \(fixed(b.clockMHz, 0)) MHz = \(ByteSize.grouped(Int(t.estimatedCycles.rounded()))) cycles"),
             ("latency model", "\(fixed(lat.cyclesPerMAC, 2)) cycles/MAC, \(fixed(lat.cyclesPerRequantize, 0))/requantized output, \(fixed(lat.cyclesPerElement, 0))/element (pool, concat, add), \(fixed(lat.cyclesPerLayer, 0))/layer — \(lat.basis)"),
         ]
         if let m = r.measured {

@@ -1,8 +1,9 @@
 // firmware-sim: the thin executable around MinnowSimulator (all logic and
 // tests live in the library). When the model-file reader and the int8 engine
 // run exist, register them here or in the library:
-//   SimulatorHooks.modelFileReader = { path in ... LoadedModel(...) }
-//   SimulatorHooks.modelRunner = { request in ... MeasuredRun(...) }
+//   SimulatorHooks.installed.modelFileReader = { path in ... LoadedModel(...) }
+//   SimulatorHooks.installed.modelRunner = { request in ... MeasuredRun(...) }
+//   SimulatorHooks.installed.scratchBytes = { layer in ... }   // the engine's scratch size query
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,6 +12,6 @@ import Darwin
 import MinnowSimulator
 
 let result = FirmwareSim.execute(Array(CommandLine.arguments.dropFirst()))
-if !result.stdout.isEmpty { fputs(result.stdout, stdout) }
+if !result.stdout.isEmpty { fputs(result.stdout, stdout); fflush(stdout) }
 if !result.stderr.isEmpty { fputs(result.stderr, stderr) }
 exit(result.status)
