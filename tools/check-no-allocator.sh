@@ -83,8 +83,8 @@ fi
 
 # ---- Call-graph attribution over the relocations of the library's objects ----
 # Prints, for each root that reaches an allocator symbol, one chain root -> ... -> allocator.
-explain() {   # lib.a readelf roots_file
-    local lib="$1" re="$2" roots="$3" tmp
+explain() {   # lib.a readelf roots_file [symbol regex, default: the allocator list]
+    local lib="$1" re="$2" roots="$3" pattern="${4:-$ALLOC_RE}" tmp
     tmp="$(mktemp -d)"
     (cd "$tmp" && ar x "$lib" 2>/dev/null || arm-none-eabi-ar x "$lib")
     local o
@@ -95,7 +95,7 @@ explain() {   # lib.a readelf roots_file
         "$re" -rW "$o" | awk -v b="$b" '
             /^Relocation section/ { sec = $3; gsub(/\047/, "", sec); sub(/^\.rela?/, "", sec); next }
             sec != "" && NF >= 5 && $1 ~ /^[0-9a-f]+$/ { print "R", b, sec, $5 }'
-    done | awk -v re="$ALLOC_RE" -v rootsfile="$roots" '
+    done | awk -v re="$pattern" -v rootsfile="$roots" '
         BEGIN { while ((getline r < rootsfile) > 0) isroot[r] = 1 }
         $1 == "S" { secname[$2 "#" $3] = $4; next }
         $1 == "Y" {
@@ -140,7 +140,7 @@ explain() {   # lib.a readelf roots_file
                 }
                 print "    " chain
             }
-            if (n == 0) print "    (no root reaches an allocator through the library alone)"
+            if (n == 0) print "    (no root reaches it through the library alone)"
         }'
     rm -rf "$tmp"
 }
@@ -178,7 +178,11 @@ check_lib() {   # target
     local out
     if [[ "$t" == cortex-m4 ]]; then
         out="$work/probe.elf"
+        # Unresolved symbols are listed below instead of failing the link, so that
+        # every reachable allocator is seen (newlib's malloc needs _sbrk, which the
+        # harness deliberately does not provide).
         "$MINNOW_ROOT/firmware-sim/cortex-m/build.sh" -o "$out" --no-default-lib --lib "$lib" \
+            -Wl,--unresolved-symbols=ignore-all \
             "@$work/roots.rsp" "$work/probe.c" >"$work/link.log" 2>&1 || cc_ok=0
     else
         out="$work/probe"
@@ -197,6 +201,21 @@ check_lib() {   # target
     fi
 
     local found; found="$(alloc_symbols_of "$out")"
+    # What the engine needs from the platform after gc-sections (informational).
+    local imports
+    if [[ "$t" == cortex-m4 ]]; then
+        imports="$("$nmc" -u "$out" | awk '{ print $NF }' | sort -u | tr '\n' ' ')"
+        echo "[no-alloc] $t: unresolved on bare metal: ${imports:-none}"
+    else
+        imports="$(nm -u "$out" | awk '{ print $NF }' | grep -v -E '^(__libc_start_main|__gmon_start__|_ITM_|__cxa_finalize|_Jv_)' | sort -u | tr '\n' ' ')"
+        echo "[no-alloc] $t: imported from the C library: ${imports:-none}"
+    fi
+    # Randomness (Swift's hashing seed / SystemRandomNumberGenerator) has no source on
+    # bare metal: newlib's arc4random wants getentropy. Say who needs it.
+    if grep -q -E '(^| )(arc4random_buf|arc4random|getentropy)(@| |$)' <<<"$imports"; then
+        echo "[no-alloc] $t: note: random numbers (arc4random_buf) are reached from:"
+        explain "$lib" "$re" "$work/roots.txt" '^(arc4random_buf|arc4random)$'
+    fi
     local kept; kept="$("$nmc" "$out" | awk '$NF ~ /^\$e|^\$s/' | wc -l)"
     echo "[no-alloc] $t: linked probe $out ($kept Swift function(s) kept by gc-sections)"
     if [[ -z "$found" ]]; then
