@@ -41,33 +41,50 @@ public struct MemoryPlan: Sendable {
     public var entries: [Entry] { activations + scratch }
 
     /// Plans `analysis`, with `scratchBytes(layerIndex)` giving each layer's kernel scratch.
+    /// Tensor 0 is the model input, tensor i + 1 layer i's output.
     public init(_ analysis: ArchitectureAnalysis, scratchBytes: (Int) -> Int = { _ in 0 }) {
-        let layerCount = analysis.layers.count
-        var lastUse = [Int](repeating: -1, count: layerCount + 1)  // index 0: model input
-        for (layer, inputs) in analysis.inputIndices.enumerated() {
-            for input in inputs { lastUse[input + 1] = max(lastUse[input + 1], layer) }
+        self.init(
+            tensorNames: [Architecture.inputName] + analysis.layers.map(\.name),
+            tensorBytes: [analysis.architecture.input.elementCount] + analysis.layers.map(\.outputShape.elementCount),
+            layerInputs: analysis.inputIndices.map { $0.map { $0 + 1 } },
+            layerOutputs: Array(1...analysis.layers.count),
+            inputTensor: 0,
+            outputTensor: analysis.layers.count,
+            scratchBytes: (0..<analysis.layers.count).map(scratchBytes))
+    }
+
+    /// Plans a graph given by tensor sizes and, per layer in execution order,
+    /// the tensors it reads and the one it writes. Used by the model writer,
+    /// so a model file's arena equals the plan of its graph.
+    public init(tensorNames: [String], tensorBytes: [Int], layerInputs: [[Int]], layerOutputs: [Int],
+                inputTensor: Int, outputTensor: Int, scratchBytes: [Int]) {
+        let layerCount = layerOutputs.count
+        var first = [Int](repeating: Int.max, count: tensorBytes.count)
+        var last = [Int](repeating: -1, count: tensorBytes.count)
+        var producer = [Int](repeating: -1, count: tensorBytes.count)
+        first[inputTensor] = -1
+        for (layer, output) in layerOutputs.enumerated() {
+            first[output] = min(first[output], layer)
+            producer[output] = layer
+            for input in layerInputs[layer] { last[input] = max(last[input], layer) }
         }
-        lastUse[layerCount] = layerCount  // the model output outlives every layer
-        var entries: [Entry] = [Entry(
-            name: Architecture.inputName, role: .input,
-            bytes: analysis.architecture.input.elementCount, offset: 0,
-            firstStep: -1, lastStep: max(lastUse[0], -1))]
-        for (i, layer) in analysis.layers.enumerated() {
-            entries.append(Entry(name: layer.name, role: .output(layer: i), bytes: layer.outputShape.elementCount,
-                                 offset: 0, firstStep: i, lastStep: max(lastUse[i + 1], i)))
+        last[outputTensor] = layerCount
+        var entries: [Entry] = []
+        for t in tensorBytes.indices {
+            let start = first[t] == Int.max ? -1 : first[t]
+            entries.append(Entry(
+                name: tensorNames[t], role: t == inputTensor ? .input : .output(layer: producer[t]),
+                bytes: tensorBytes[t], offset: 0, firstStep: start, lastStep: max(last[t], start)))
         }
-        for i in 0..<layerCount {
-            let bytes = scratchBytes(i)
-            if bytes > 0 {
-                entries.append(Entry(name: analysis.layers[i].name + ".scratch", role: .scratch(layer: i),
-                                     bytes: bytes, offset: 0, firstStep: i, lastStep: i))
-            }
+        for (i, bytes) in scratchBytes.enumerated() where bytes > 0 {
+            entries.append(Entry(name: tensorNames[layerOutputs[i]] + ".scratch", role: .scratch(layer: i),
+                                 bytes: bytes, offset: 0, firstStep: i, lastStep: i))
         }
         let buffers = entries.map { ArenaPlanner.Buffer(size: $0.bytes, firstStep: $0.firstStep, lastStep: $0.lastStep) }
         let plan = ArenaPlanner.plan(buffers, alignment: Self.alignment)
         for i in entries.indices { entries[i].offset = plan.offsets[i] }
-        activations = Array(entries[0...layerCount])
-        scratch = Array(entries[(layerCount + 1)...])
+        activations = Array(entries[0..<tensorBytes.count])
+        scratch = Array(entries[tensorBytes.count...])
         arenaBytes = plan.totalBytes
         lowerBoundBytes = ArenaPlanner.lowerBound(buffers, alignment: Self.alignment)
     }
