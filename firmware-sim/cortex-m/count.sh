@@ -19,6 +19,8 @@
 #   [count] total              N
 #   [count] window NAME        N insns in M windows (N/M per window)
 #   [count] symbol NAME        N insns, E entries (N/E per entry)
+#   [count] segment ID         N insns in M run(s)   (startup.c's minnow_mark_segment(ID),
+#                              e.g. one id per layer; callees included)
 # Exit status: the firmware's.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -97,6 +99,16 @@ demangle_names() {
     done
 }
 
+# Numbered segments (startup.c's minnow_mark_segment): the plugin watches the stores
+# of that function into minnow_segment_marks[256].
+SEGFN="$(awk '$1 == "minnow_mark_segment" { print; exit }' <<<"$SYMS")"
+SEGMARKS="$(arm-none-eabi-nm "$ELF" | awk '$3 == "minnow_segment_marks" { print $1; exit }')"
+if [[ -n "$SEGFN" && -n "$SEGMARKS" ]]; then
+    read -r _ sstart ssize <<<"$SEGFN"
+    sstart=$(( (16#$sstart) & ~1 ))
+    PLUGIN_ARGS+=",segments=$(printf '0x%x' "$sstart"):$(printf '0x%x' $((sstart + 16#$ssize))):0x$SEGMARKS"
+fi
+
 RAW="$(mktemp)"
 trap 'rm -f "$RAW"' EXIT
 set +e
@@ -110,6 +122,8 @@ awk '
     $2 == "total"  { printf "[count] total %14d insns\n", $3 }
     $2 == "window" { n = $7; m = $9; printf "[count] window %-40s %12d insns in %d window(s)", $3, n, m;
                      if (m > 0) printf " = %d per window", n / m; print "" }
+    $2 == "segment" { n = $5; m = $7; printf "[count] segment %-39s %12d insns in %d run(s)", $3, n, m;
+                     if (m > 0) printf " = %d per run", n / m; print "" }
     $2 == "range"  { n = $7; e = $9; printf "[count] symbol %-40s %12d insns, %d entries", $3, n, e;
                      if (e > 0) printf " = %.1f per entry", n / e; print "" }
 ' "$RAW" | demangle_names

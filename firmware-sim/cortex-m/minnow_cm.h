@@ -54,6 +54,14 @@ void mc_stack_repaint(void);
 void minnow_mark_begin(void);
 void minnow_mark_end(void);
 
+/* Numbered segments (e.g. one per layer), callees included: minnow_mark_segment(id)
+ * starts segment id (0..254) and closes the one open before; minnow_mark_segment_end()
+ * closes without opening. count.sh reports instructions per id (summed over repeats,
+ * with the number of repeats). Costs a few instructions when not counting. */
+void minnow_mark_segment(unsigned id);
+void minnow_mark_segment_end(void);
+#define MINNOW_SEGMENT_END 255u
+
 /* ---- Fault codes (QEMU exit status) ---- */
 #define MC_EXIT_HARDFAULT 0xF1   /* 241: HardFault / MemManage / BusFault / UsageFault */
 #define MC_EXIT_UNEXPECTED_IRQ 0xF2 /* 242: an exception with no handler */

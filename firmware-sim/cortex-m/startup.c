@@ -264,6 +264,20 @@ __attribute__((noinline, used)) void minnow_mark_end(void)
     __asm__ volatile("" ::: "memory");
 }
 
+/* One byte per segment id; the plugin sees which byte a store hits (the id is in
+ * the address, as API version 1 plugins cannot read registers or memory). */
+volatile uint8_t minnow_segment_marks[256] __attribute__((used));
+
+__attribute__((noinline, used)) void minnow_mark_segment(unsigned id)
+{
+    minnow_segment_marks[id > MINNOW_SEGMENT_END ? MINNOW_SEGMENT_END : id] = 1;
+}
+
+__attribute__((noinline, used)) void minnow_mark_segment_end(void)
+{
+    minnow_mark_segment(MINNOW_SEGMENT_END);
+}
+
 /* ---- Reset ---- */
 
 __attribute__((noreturn, used)) void mc_reset_c(void);

@@ -14,12 +14,20 @@
  *                           executed after the instruction at BEGIN runs and until
  *                           the instruction at END runs (callees included), summed
  *                           over all such windows; repeatable (up to 16).
+ *   segments=FNSTART:FNEND:MARKS
+ *                           numbered segments (e.g. one per layer), callees included:
+ *                           the firmware stores to MARKS[id] (id 0..254) from code in
+ *                           [FNSTART, FNEND) (startup.c's minnow_mark_segment) to start
+ *                           segment `id`, which closes the segment open before; a store
+ *                           to MARKS[255] closes without opening. API version 1 cannot
+ *                           read registers or memory, so the id travels in the address.
  *   out=FILE                write the report to FILE instead of stderr.
  *
  * Report (at exit), one line each:
  *   insn_count total N
  *   insn_count range NAME START END insns N entries M
  *   insn_count window NAME BEGIN END insns N windows M
+ *   insn_count segment ID insns N count M
  *
  * Counting uses inline adds generated into the translated code: one per
  * instruction for the total and one per (instruction, range) pair, so counts are
@@ -47,6 +55,10 @@ typedef struct qemu_info_t qemu_info_t; /* only passed through */
 
 enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
 enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
+enum qemu_plugin_mem_rw { QEMU_PLUGIN_MEM_R = 1, QEMU_PLUGIN_MEM_W, QEMU_PLUGIN_MEM_RW };
+typedef uint32_t qemu_plugin_meminfo_t;
+typedef void (*qemu_plugin_vcpu_mem_cb_t)(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                                          void *userdata);
 
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
 typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
@@ -57,6 +69,8 @@ void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_
                                             enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, enum qemu_plugin_op op, void *ptr,
                                                 uint64_t imm);
+void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_mem_cb_t cb,
+                                      enum qemu_plugin_cb_flags flags, enum qemu_plugin_mem_rw rw, void *userdata);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
@@ -91,6 +105,14 @@ static struct range ranges[MAX_RANGES];
 static unsigned n_ranges;
 static struct window windows[MAX_WINDOWS];
 static unsigned n_windows;
+#define N_SEGMENTS 256 /* ids 0..254; 255 = close */
+static bool segments_on;
+static uint64_t seg_fn_start, seg_fn_end, seg_marks;
+static uint64_t seg_insns[N_SEGMENTS];
+static uint64_t seg_count[N_SEGMENTS];
+static int seg_open = -1;
+static uint64_t seg_started_at;
+
 static char *out_path;
 static bool reported;
 static bool installed;
@@ -118,6 +140,26 @@ static void window_end(unsigned int vcpu, void *udata)
     }
 }
 
+static void segment_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)vcpu;
+    (void)info;
+    (void)udata;
+    if (vaddr < seg_marks || vaddr >= seg_marks + N_SEGMENTS) {
+        return;
+    }
+    unsigned id = (unsigned)(vaddr - seg_marks);
+    if (seg_open >= 0) {
+        seg_insns[seg_open] += total_insns - seg_started_at;
+        seg_count[seg_open]++;
+        seg_open = -1;
+    }
+    if (id != N_SEGMENTS - 1) {
+        seg_open = (int)id;
+        seg_started_at = total_insns;
+    }
+}
+
 /* ---- Translation: attach counters to each instruction of a new block ---- */
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -136,6 +178,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
                                                                &ranges[r].entries, 1);
                 }
             }
+        }
+        if (segments_on && pc >= seg_fn_start && pc < seg_fn_end) {
+            qemu_plugin_register_vcpu_mem_cb(insn, segment_store, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W, NULL);
         }
         for (unsigned w = 0; w < n_windows; w++) {
             if (pc == windows[w].begin) {
@@ -173,6 +218,12 @@ static void report(void)
         fprintf(f, "insn_count window %s 0x%08" PRIx64 " 0x%08" PRIx64 " insns %" PRIu64 " windows %" PRIu64 "%s\n",
                 windows[w].name, windows[w].begin, windows[w].end, windows[w].insns, windows[w].windows,
                 windows[w].active ? " (last window still open at exit)" : "");
+    }
+    for (unsigned i = 0; i < N_SEGMENTS; i++) {
+        if (seg_count[i] || (int)i == seg_open) {
+            fprintf(f, "insn_count segment %u insns %" PRIu64 " count %" PRIu64 "%s\n", i, seg_insns[i], seg_count[i],
+                    (int)i == seg_open ? " (still open at exit)" : "");
+        }
     }
     fflush(f);
     if (f != stderr) {
@@ -260,6 +311,26 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                 return -1;
             }
             n_windows++;
+        } else if (strncmp(arg, "segments=", 9) == 0) {
+            char a[32], b[32], c[32];
+            const char *v = arg + 9;
+            const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+            bool ok = c1 && c2 && (size_t)(c1 - v) < sizeof a && (size_t)(c2 - c1 - 1) < sizeof b &&
+                      strlen(c2 + 1) < sizeof c;
+            if (ok) {
+                memcpy(a, v, (size_t)(c1 - v));
+                a[c1 - v] = '\0';
+                memcpy(b, c1 + 1, (size_t)(c2 - c1 - 1));
+                b[c2 - c1 - 1] = '\0';
+                strcpy(c, c2 + 1);
+                ok = parse_u64(a, &seg_fn_start) && parse_u64(b, &seg_fn_end) && parse_u64(c, &seg_marks) &&
+                     seg_fn_start < seg_fn_end;
+            }
+            if (!ok) {
+                fprintf(stderr, "insn_count: bad argument '%s' (want segments=FNSTART:FNEND:MARKS)\n", arg);
+                return -1;
+            }
+            segments_on = true;
         } else if (strncmp(arg, "out=", 4) == 0) {
             out_path = strdup(arg + 4);
         } else {

@@ -14,6 +14,8 @@
 #define PRINTF printf
 static void minnow_mark_begin(void) {}
 static void minnow_mark_end(void) {}
+static void minnow_mark_segment(unsigned id) { (void)id; }
+static void minnow_mark_segment_end(void) {}
 #endif
 
 /* Implemented in Swift (Smoke.swift), @_cdecl. */
@@ -71,7 +73,8 @@ int main(void)
 {
     int failures = 0;
 
-    /* 1. Known values. */
+    /* 1. Known values. (Segments 0, 1, 2: instruction counts per part, see count.sh.) */
+    minnow_mark_segment(0);
     static const int8_t a[] = { 1, -2, 3, -4, 127, -128 };
     static const int8_t b[] = { 5, 6, -7, 8, 127, -128 };
     int32_t dot = smoke_dot_i8(a, b, 6, 0); /* 5 - 12 - 21 - 32 + 16129 + 16384 */
@@ -87,6 +90,7 @@ int main(void)
     }
 
     /* 2. Requantization edge cases against the C reference. */
+    minnow_mark_segment(1);
     static const int32_t accs[] = { 0, 1, -1, 1000, -1000, 123456789, -123456789, INT32_MAX, INT32_MIN, 12345 };
     static const int32_t mults[] = { 1073741824, 1518500250, 2147483647, INT32_MIN };
     int checked = 0;
@@ -108,6 +112,7 @@ int main(void)
     }
 
     /* 3. A 256 -> 64 fully connected layer, bit for bit. */
+    minnow_mark_segment(2);
     for (int i = 0; i < INPUTS; i++) {
         x[i] = (int8_t)(lcg() & 0xff);
     }
@@ -123,6 +128,7 @@ int main(void)
     minnow_mark_begin();
     smoke_fully_connected_i8(x, INPUTS, x_zp, w, bias, OUTPUTS, m, shift, out_zp, act_min, out_swift);
     minnow_mark_end();
+    minnow_mark_segment_end();
 
     uint32_t checksum = 0;
     for (int o = 0; o < OUTPUTS; o++) {
