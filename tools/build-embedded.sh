@@ -12,7 +12,8 @@
 #                    every .swift file under Sources/MinnowC (if that directory exists).
 # A SOURCE may be a .swift file or a directory (searched recursively).
 #
-# Outputs (paths relative to the repository root unless --out is absolute):
+# Paths on the command line are relative to the current directory.
+# Outputs (default --out is <repo>/out):
 #   out/host/libminnow.a       (+ out/host/MinnowCore.o)      x86_64-unknown-linux-gnu
 #   out/cortex-m4/libminnow.a  (+ out/cortex-m4/MinnowCore.o) armv7em-none-none-eabi, soft-float
 # and prints the object sizes.
@@ -37,7 +38,11 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 case "$TARGET" in host|cortex-m4|all) ;; *) die "--target must be host, cortex-m4 or all" ;; esac
-[[ "$OUT" = /* ]] || OUT="$MINNOW_ROOT/$OUT"
+# Paths given on the command line are relative to the caller's directory.
+[[ "$OUT" = /* ]] || OUT="$PWD/$OUT"
+for i in "${!SOURCES[@]}"; do
+    [[ "${SOURCES[$i]}" = /* ]] || SOURCES[$i]="$PWD/${SOURCES[$i]}"
+done
 
 cd "$MINNOW_ROOT"
 if [[ ${#SOURCES[@]} -eq 0 ]]; then

@@ -318,6 +318,23 @@ void mc_reset_c(void)
     mc_exit(rc);
 }
 
+/* Embedded Swift seeds its Hasher (Set, Dictionary, hashValue) and
+ * SystemRandomNumberGenerator with arc4random_buf. Bare metal has no entropy
+ * source (newlib's version needs getentropy/_getpid/_kill): give a fixed,
+ * deterministic byte stream instead, so runs stay reproducible.
+ * tools/check-no-allocator.sh reports which engine functions reach it. */
+void arc4random_buf(void *buf, size_t n)
+{
+    static uint32_t state = 0x2545F491u;
+    uint8_t *p = buf;
+    for (size_t i = 0; i < n; i++) {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        p[i] = (uint8_t)state;
+    }
+}
+
 /* Stubs so -nostartfiles links even if a library object mentions them. */
 void _init(void) {}
 void _fini(void) {}
@@ -358,6 +375,24 @@ __attribute__((noreturn, used)) void mc_fault_report(const uint32_t *frame, uint
               (unsigned)frame[1], (unsigned)frame[2], (unsigned)frame[3], (unsigned)frame[4]);
     mc_printf("[minnow-cm]   CFSR=0x%08x HFSR=0x%08x MMFAR=0x%08x BFAR=0x%08x\n", (unsigned)SCB_CFSR,
               (unsigned)SCB_HFSR, (unsigned)SCB_MMFAR, (unsigned)SCB_BFAR);
+    uint32_t cfsr = SCB_CFSR;
+    if (cfsr & (1u << 16)) {
+        mc_puts("[minnow-cm]   UNDEFINSTR: an undefined instruction - Embedded Swift traps this way "
+                "(overflow, out of bounds, precondition, fatalError)\n");
+    }
+    if (cfsr & (1u << 24)) {
+        mc_puts("[minnow-cm]   UNALIGNED access\n");
+    }
+    if (cfsr & (1u << 25)) {
+        mc_puts("[minnow-cm]   DIVBYZERO\n");
+    }
+    if (cfsr & 0x8200u) {
+        mc_puts("[minnow-cm]   precise bus error at BFAR (bad address)\n");
+    }
+    if (cfsr & (1u << 17)) {
+        mc_puts("[minnow-cm]   INVSTATE (jump to an address without the Thumb bit?)\n");
+    }
+    mc_puts("[minnow-cm]   (arm-none-eabi-addr2line -f -e APP.elf PC names the function)\n");
     if ((uintptr_t)frame < (uintptr_t)__stack_bottom__ + 64u) {
         mc_puts("[minnow-cm]   (stack pointer at the bottom of the stack region: stack overflow?)\n");
     }
