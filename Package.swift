@@ -41,10 +41,26 @@ let package = Package(
             path: "firmware-sim/Sources/firmware-sim"
         ),
 
+        // MARK: - Float training (host only): tensors, layers, checkpoints, data sets
+        .target(
+            name: "MinnowTraining",
+            dependencies: ["MinnowModel", "MinnowCore"],
+            swiftSettings: optimized
+        ),
+        .executableTarget(
+            name: "train",
+            dependencies: ["MinnowTraining", "MinnowModel"],
+            swiftSettings: optimized
+        ),
+
         // MARK: - Tests
+        .target(
+            name: "MallocCounter",
+            path: "Tests/MallocCounter"
+        ),
         .testTarget(
             name: "MinnowCoreTests",
-            dependencies: ["MinnowCore", "MinnowModel"]
+            dependencies: ["MinnowCore", "MinnowModel", "MallocCounter"]
         ),
         .testTarget(
             name: "MinnowSimulatorTests",
@@ -53,6 +69,10 @@ let package = Package(
         .testTarget(
             name: "MinnowModelTests",
             dependencies: ["MinnowCore", "MinnowModel"]
+        ),
+        .testTarget(
+            name: "MinnowTrainingTests",
+            dependencies: ["MinnowTraining", "MinnowModel", "MinnowCore"]
         ),
     ],
     swiftLanguageModes: [.v5]
