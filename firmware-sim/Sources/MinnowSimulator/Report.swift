@@ -302,7 +302,10 @@ public struct SimulationReport: Sendable {
         let clockHz = board.clockMHz * 1_000_000
         var layers: [LayerReport] = []
         for (i, a) in analysis.layers.enumerated() {
-            let output = buffers.first { $0.role == .activation && $0.layer == i }
+            // A model file's plan may number its layers differently (fused
+            // activations): match the output by name first, then by index.
+            let output = buffers.first { $0.role == .activation && $0.name == a.name }
+                ?? buffers.first { $0.role == .activation && $0.layer == i }
             let scratch = buffers.first { $0.role == .scratch && $0.layer == i }
             let work = LatencyModel.work(of: LayerAnalysisView(kind: a.kind, units: a.units,
                                                                connections: a.connections, macs: a.macs))
@@ -324,7 +327,7 @@ public struct SimulationReport: Sendable {
         // Live bytes per step, aligned as the planner aligns.
         let first = -1, last = analysis.layers.count
         var live = [Int](repeating: 0, count: last - first + 1)
-        for b in buffers where b.bytes > 0 {
+        for b in buffers where b.bytes > 0 && max(b.firstStep, first) <= min(b.lastStep, last) {
             for step in max(b.firstStep, first)...min(b.lastStep, last) {
                 live[step - first] += ArenaPlanner.alignUp(b.bytes, MemoryPlan.alignment)
             }

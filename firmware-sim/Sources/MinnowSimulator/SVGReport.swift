@@ -152,7 +152,8 @@ public enum SVGReport {
             let x0 = x(b.firstStep), x1 = x(b.lastStep) + cw
             let top = y(Double(b.offset + b.bytes)), bottom = y(Double(b.offset))
             let h = max(bottom - top, 1)
-            let key = b.role == .scratch ? "scratch" : (b.role == .input ? "input" : colorKey(r.layers[b.layer].kind))
+            let key = b.role == .scratch ? "scratch"
+                : (b.role == .input || !r.layers.indices.contains(b.layer) ? "input" : colorKey(r.layers[b.layer].kind))
             let lifetime = "steps \(b.firstStep)..\(b.lastStep)"
             s += "<rect x=\"\(n(x0 + 0.5))\" y=\"\(n(top))\" width=\"\(n(x1 - x0 - 1))\" height=\"\(n(h))\" fill=\"\(color(key))\" fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.8\"><title>\(escape(b.name)) (\(b.role.rawValue)): \(ByteSize.grouped(b.bytes)) B at offset \(ByteSize.grouped(b.offset)), \(lifetime)</title></rect>\n"
             let maxChars = Int((x1 - x0 - 6) / 6.3)
@@ -171,11 +172,11 @@ public enum SVGReport {
         }
         s += "<path d=\"\(path)\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1.6\"/>\n"
         s += "<line x1=\"\(n(left))\" y1=\"\(n(y(arena)))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y(arena)))\" stroke=\"#000000\" stroke-dasharray=\"6,4\"/>\n"
-        s += "<text x=\"\(n(left + plotW - 4))\" y=\"\(n(y(arena) - 4))\" text-anchor=\"end\" font-size=\"11\">arena \(shortBytes(arena))</text>\n"
+        s += "<text x=\"\(n(left + plotW - 4))\" y=\"\(n(y(arena) - 4))\" text-anchor=\"end\" font-size=\"11\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">arena \(shortBytes(arena))</text>\n"
         if showBudget {
             s += "<line x1=\"\(n(left))\" y1=\"\(n(y(budget)))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y(budget)))\" stroke=\"#d62728\" stroke-width=\"1.5\" stroke-dasharray=\"2,3\"/>\n"
             let clash = abs(y(budget) - y(arena)) < 14
-            s += "<text x=\"\(n(left + 4))\" y=\"\(n(y(budget) + (clash && budget < arena ? 14 : -4)))\" font-size=\"11\" fill=\"#d62728\">board budget \(shortBytes(budget))</text>\n"
+            s += "<text x=\"\(n(left + 4))\" y=\"\(n(y(budget) + (clash && budget < arena ? 14 : -4)))\" font-size=\"11\" fill=\"#d62728\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">board budget \(shortBytes(budget))</text>\n"
         }
         s += "<line x1=\"\(n(left))\" y1=\"\(n(arenaBottom))\" x2=\"\(n(left + plotW))\" y2=\"\(n(arenaBottom))\" stroke=\"#444\"/>\n"
 

@@ -41,7 +41,7 @@ public enum TextReport {
                 ByteSize.grouped(l.macs), l.macs > 0 ? fixed(share, 1) + "%" : "",
                 ByteSize.grouped(l.weightBytes), ByteSize.grouped(l.activationBytes), scratch,
                 ByteSize.grouped(l.arenaOffset), "\(l.firstStep)..\(l.lastStep)",
-                fixed(l.estimatedMicroseconds, 1),
+                micros(l.estimatedMicroseconds),
             ]
             if measured { row.append(l.measuredMicroseconds.map { fixed($0, 2) } ?? "") }
             if bars {
@@ -62,11 +62,16 @@ public enum TextReport {
                      ByteSize.grouped(r.totals.weightBytes),
                      ByteSize.grouped(r.layers.reduce(0) { $0 + $1.activationBytes }),
                      ByteSize.grouped(r.layers.reduce(0) { $0 + $1.scratchBytes }), "", "",
-                     fixed(r.layers.reduce(0) { $0 + $1.estimatedMicroseconds }, 1)]
+                     micros(r.layers.reduce(0) { $0 + $1.estimatedMicroseconds })]
         if measured { total.append(r.measured.map { fixed($0.totalMicroseconds, 2) } ?? "") }
         if bars { total.append("") }
         rows.append(total)
         return (columns, rows)
+    }
+
+    /// "14,348" for large values, "309.6" below 1000.
+    static func micros(_ us: Double) -> String {
+        us >= 1000 ? ByteSize.grouped(Int(us.rounded())) : fixed(us, 1)
     }
 
     static func percent(_ part: Int, of whole: Int) -> String {
