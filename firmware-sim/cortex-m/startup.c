@@ -392,7 +392,7 @@ __attribute__((noreturn, used)) void mc_fault_report(const uint32_t *frame, uint
     if (cfsr & (1u << 17)) {
         mc_puts("[minnow-cm]   INVSTATE (jump to an address without the Thumb bit?)\n");
     }
-    mc_puts("[minnow-cm]   (arm-none-eabi-addr2line -f -e APP.elf PC names the function)\n");
+    mc_puts("[minnow-cm]   (firmware-sim/cortex-m/symbolize.sh APP.elf PC names the function)\n");
     if ((uintptr_t)frame < (uintptr_t)__stack_bottom__ + 64u) {
         mc_puts("[minnow-cm]   (stack pointer at the bottom of the stack region: stack overflow?)\n");
     }
