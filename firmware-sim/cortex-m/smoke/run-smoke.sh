@@ -34,23 +34,25 @@ echo "== smoke: Embedded-Swift build ($T)"
 if [[ $DO_HOST -eq 1 ]]; then
     echo "== smoke: host (x86_64, plain cc, no Swift runtime)"
     BIN="$OUT/host/smoke_host"
-    cc -O2 -Wall -Wextra -ffunction-sections -fdata-sections "$HERE/smoke_main.c" "$OUT/host/libsmoke.a" \
-        -Wl,--gc-sections -o "$BIN"
-    echo "ldd $BIN:"
-    ldd "$BIN" | sed 's/^/    /'
-    EXTRA_LIBS="$(ldd "$BIN" | awk '{ print $1 }' | grep -v -E '^(linux-vdso\.so|linux-gate\.so|libc\.so\.6|/lib6?4?/ld-linux|/lib/ld-linux|ld-linux)' || true)"
-    [[ -z "$EXTRA_LIBS" ]] || die "host smoke links more than libc: $EXTRA_LIBS"
+    "$MINNOW_ROOT/tools/link-host-c.sh" -o "$BIN" --no-default-lib --lib "$OUT/host/libsmoke.a" "$HERE/smoke_main.c"
     if nm "$BIN" | grep -q -i 'swift_\(retain\|release\|allocObject\)'; then die "host smoke contains Swift runtime symbols"; fi
-    "$BIN"
+    "$BIN" | tee "$OUT/host/output.txt"
     "$MINNOW_ROOT/tools/check-no-allocator.sh" --target host --lib "$OUT/host/libsmoke.a"
-    "$MINNOW_ROOT/tools/check-no-allocator.sh" --binary "$BIN"
 fi
 
 if [[ $DO_CM -eq 1 ]]; then
     echo "== smoke: Cortex-M4 under QEMU mps2-an386"
     ELF="$OUT/cortex-m4/smoke.elf"
     "$CM/build.sh" -o "$ELF" --no-default-lib --lib "$OUT/cortex-m4/libsmoke.a" "$HERE/smoke_main.c"
-    "$CM/run.sh" --timeout 60 "$ELF"
+    "$CM/run.sh" --timeout 60 "$ELF" | tee "$OUT/cortex-m4/output.txt"
+    [[ ${PIPESTATUS[0]} -eq 0 ]] || die "the firmware failed"
+    if [[ -f "$OUT/host/output.txt" ]]; then
+        if cmp -s <(grep '^smoke:' "$OUT/host/output.txt") <(grep '^smoke:' "$OUT/cortex-m4/output.txt"); then
+            echo "host (x86_64) and Cortex-M4 results identical: $(grep -o 'checksum=0x[0-9a-f]*' "$OUT/cortex-m4/output.txt")"
+        else
+            die "host and Cortex-M4 results differ"
+        fi
+    fi
     "$MINNOW_ROOT/tools/check-no-allocator.sh" --target cortex-m4 --lib "$OUT/cortex-m4/libsmoke.a"
     "$MINNOW_ROOT/tools/check-no-allocator.sh" --binary "$ELF"
 
