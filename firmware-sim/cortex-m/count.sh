@@ -29,17 +29,21 @@ source "$HERE/../../tools/embedded-env.sh"
 TIMEOUT=300
 REPORT=""
 WINDOWS=()
+POS=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --timeout) TIMEOUT="${2:?}"; shift 2 ;;
         --report) REPORT="${2:?}"; shift 2 ;;
         --window) WINDOWS+=("${2:?--window needs NAME=BEGIN_SYM:END_SYM}"); shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        --) shift; POS+=("$@"); break ;;
         -*) die "unknown option $1" ;;
-        *) break ;;
+        *) POS+=("$1"); shift ;;
     esac
 done
-ELF="${1:?usage: count.sh [options] APP.elf [SYMBOL | re:REGEX]...}"; shift
+[[ ${#POS[@]} -gt 0 ]] || die "usage: count.sh [options] APP.elf [SYMBOL | re:REGEX]..."
+ELF="${POS[0]}"
+set -- "${POS[@]:1}"
 [[ -f "$ELF" ]] || die "$ELF not found"
 need_tool arm-none-eabi-nm "run tools/install-toolchain.sh"
 
