@@ -69,6 +69,15 @@ __attribute__((noreturn)) void mc_exit(int code)
     }
 }
 
+/* Embedded Swift's print() writes through putchar: send it to the semihosting
+ * console (newlib's putchar would pull in stdio and malloc). One trap per
+ * character: for diagnostics, not for bulk output. */
+int putchar(int c)
+{
+    mc_putc((char)c);
+    return (unsigned char)c;
+}
+
 /* ---- mc_printf: buffered, integer-only ---- */
 
 struct mc_out {
