@@ -217,7 +217,9 @@ check_lib() {   # target
         explain "$lib" "$re" "$work/roots.txt" '^(arc4random_buf|arc4random)$'
     fi
     local kept; kept="$("$nmc" "$out" | awk '$NF ~ /^\$e|^\$s/' | wc -l)"
-    echo "[no-alloc] $t: linked probe $out ($kept Swift function(s) kept by gc-sections)"
+    local swift_bytes
+    swift_bytes="$("$nmc" -S "$out" | awk 'NF == 4 && $3 ~ /^[tTwW]$/ && $4 ~ /^\$[es]/ { s += strtonum_hex($2) } function strtonum_hex(h,   i, c, v) { v = 0; h = tolower(h); for (i = 1; i <= length(h); i++) { c = index("0123456789abcdef", substr(h, i, 1)) - 1; v = v * 16 + c } return v } END { print s + 0 }')"
+    echo "[no-alloc] $t: linked probe $out ($kept Swift function(s), $swift_bytes bytes of Swift code kept by gc-sections)"
     if [[ -z "$found" ]]; then
         echo "[no-alloc] $t: OK — no allocator or refcount symbol reachable from the $mode roots"
         return 0
