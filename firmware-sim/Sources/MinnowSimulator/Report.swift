@@ -99,8 +99,11 @@ public struct SimulatorHooks: Sendable {
         self.scratchBytes = scratchBytes
     }
 
-    /// The hooks `FirmwareSim.execute` uses by default (set once at start-up).
-    nonisolated(unsafe) public static var installed = SimulatorHooks()
+    /// The hooks `FirmwareSim.execute` uses by default (set once at start-up):
+    /// model files are read by `ModelFileReader` and run by `HostRunner`.
+    nonisolated(unsafe) public static var installed = SimulatorHooks(
+        modelFileReader: { path in try ModelFileReader.load(path) },
+        modelRunner: { request in try HostRunner.run(request) })
 }
 
 // MARK: - Estimates used when there is no model file

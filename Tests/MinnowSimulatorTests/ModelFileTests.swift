@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import MinnowCore
+import MinnowModel
+@testable import MinnowSimulator
+
+/// Writes `architecture` as an int8 model file with small deterministic
+/// weights and made-up calibration ranges (the numbers do not matter here:
+/// the report reads the file's structure, size and plan).
+func writeModelFile(_ architecture: Architecture, to path: String) throws {
+    let analysis = try ArchitectureAnalysis(architecture)
+    var state: UInt32 = 12_345
+    func next() -> Float {
+        state = state &* 1_664_525 &+ 1_013_904_223
+        return Float(Int32(bitPattern: state) >> 16) / 400_000
+    }
+    var parameters: [String: Int8Converter.FloatParameters] = [:]
+    var ranges: [String: (min: Float, max: Float)] = [Architecture.inputName: (0, 1)]
+    for layer in analysis.layers {
+        if layer.weights > 0 {
+            parameters[layer.name] = .init(weights: (0..<layer.weights).map { _ in next() },
+                                           bias: (0..<layer.biases).map { _ in next() })
+        }
+        ranges[layer.name] = (-4, 4)
+    }
+    let quantized = try Int8Converter.convert(architecture, parameters: parameters, ranges: ranges)
+    try ModelWriter.write(quantized, to: URL(fileURLWithPath: path))
+}
+
+@Suite struct ModelFileTests {
+    func temporaryDirectory(_ tag: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("firmware-sim-\(tag)-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test(arguments: ["lenet5", "inception-lite"])
+    func modelFileReportUsesTheFile(name: String) throws {
+        let dir = try temporaryDirectory("model-\(name)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("\(name).mnw").path
+        let architecture = try #require(BuiltinArchitectures.named(name))
+        try writeModelFile(architecture, to: path)
+        let fileSize = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+
+        let result = FirmwareSim.execute(["run", path, "--json", "--images", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let root = try parseJSON(result.stdout)
+        let totals = try #require(root["totals"] as? [String: Any])
+        #expect(totals["flash_bytes"] as? Int == fileSize)
+        #expect(totals["flash_bytes_source"] as? String == "model_file")
+        let reference = try ArchitectureAnalysis(architecture)
+        #expect(totals["macs"] as? Int == reference.macs)
+        #expect(totals["parameters"] as? Int == reference.parameters)
+
+        // The arena reported is the one the engine uses for this file.
+        let session = try InferenceSession(contentsOf: URL(fileURLWithPath: path))
+        #expect(totals["arena_bytes"] as? Int == session.model.arenaBytes)
+        let layers = try #require(root["layers"] as? [[String: Any]])
+        #expect(layers.count == session.model.layerCount)
+        for (i, layer) in layers.enumerated() {
+            let info = session.model.layer(i)
+            #expect(layer["arena_offset"] as? Int == session.model.tensor(info.output).arenaOffset)
+            #expect(layer["measured_us"] is Double)
+        }
+        let measured = try #require(root["measured"] as? [String: Any])
+        #expect(measured["images"] as? Int == 3)
+        #expect(measured["arena_bytes_used"] as? Int == session.model.arenaBytes)
+        if name == "lenet5" {
+            let units = layers.compactMap { $0["units"] as? Int }
+            #expect(units == lenetTable.map(\.1))
+            #expect(totals["macs"] as? Int == 416_520)
+        }
+    }
+
+    @Test func aBoardTooSmallRefusesTheRunWithTheNumbers() throws {
+        let dir = try temporaryDirectory("small")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("lenet5.mnw").path
+        try writeModelFile(BuiltinArchitectures.lenet5, to: path)
+        let result = FirmwareSim.execute(["run", path, "--ram", "10K"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("refusing to run"))
+        #expect(result.stderr.contains("2,048"))  // 10 KiB − 8 KiB reserve
+        // Analysis only still works.
+        let analysed = FirmwareSim.execute(["run", path, "--ram", "10K", "--no-run"])
+        #expect(analysed.status == 0)
+        #expect(analysed.stdout.contains("DOES NOT FIT"))
+    }
+
+    @Test func corruptModelFilesAreRefused() throws {
+        let dir = try temporaryDirectory("corrupt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("lenet5.mnw").path
+        try writeModelFile(BuiltinArchitectures.lenet5, to: path)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let result = FirmwareSim.execute(["run", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("malformed model file"))
+        #expect(result.stderr.contains("CRC"))
+    }
+}
