@@ -167,12 +167,37 @@ struct WindowGeometry {
     var patch: Int { kernelHeight * kernelWidth * channels }
 }
 
+extension WindowGeometry {
+    /// Whether the window is a plain 1×1, stride 1, unpadded one (im2col is a transpose).
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1
+            && padTop == 0 && padLeft == 0 && outHeight == inHeight && outWidth == inWidth
+    }
+
+    /// The output columns `ox` whose tap `kx` falls inside the input: `lo..<hi`.
+    @inline(__always)
+    func validColumns(_ kx: Int) -> (Int, Int) {
+        // ix = ox·S + kx − padLeft ∈ [0, inWidth)
+        let first = padLeft - kx
+        let lo = first <= 0 ? 0 : (first + strideWidth - 1) / strideWidth
+        let last = inWidth - 1 + padLeft - kx
+        let hi = last < 0 ? 0 : min(outWidth, last / strideWidth + 1)
+        return (min(lo, hi), hi)
+    }
+}
+
 /// Lowers one NHWC sample to columns: `col[k][p]` with k = (ky, kx, ci) in the
 /// OHWI weight order and p = (oy, ox); taps outside the input are 0.
 func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutablePointer<Float>) {
     let P = g.positions, C = g.channels
+    if g.isPointwise {
+        transpose(x, rows: P, cols: C, col)
+        return
+    }
+    let step = g.strideWidth * C
     for ky in 0..<g.kernelHeight {
         for kx in 0..<g.kernelWidth {
+            let (lo, hi) = g.validColumns(kx)
             for ci in 0..<C {
                 let row = col + ((ky * g.kernelWidth + kx) * C + ci) * P
                 for oy in 0..<g.outHeight {
@@ -182,10 +207,12 @@ func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutable
                         dst.update(repeating: 0, count: g.outWidth)
                         continue
                     }
-                    let src = x + iy * g.inWidth * C + ci
-                    for ox in 0..<g.outWidth {
-                        let ix = ox * g.strideWidth + kx - g.padLeft
-                        dst[ox] = (ix >= 0 && ix < g.inWidth) ? src[ix * C] : 0
+                    if lo > 0 { dst.update(repeating: 0, count: lo) }
+                    if hi < g.outWidth { (dst + hi).update(repeating: 0, count: g.outWidth - hi) }
+                    var src = x + (iy * g.inWidth + lo * g.strideWidth + kx - g.padLeft) * C + ci
+                    for ox in lo..<hi {
+                        dst[ox] = src[0]
+                        src += step
                     }
                 }
             }
@@ -196,18 +223,27 @@ func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, _ col: UnsafeMutable
 /// The adjoint of `im2col`: adds `col[k][p]` back onto the sample's input gradient.
 func col2imAccumulate(_ col: UnsafePointer<Float>, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>) {
     let P = g.positions, C = g.channels
+    if g.isPointwise {
+        for p in 0..<P {
+            let d = dx + p * C
+            for c in 0..<C { d[c] += col[c * P + p] }
+        }
+        return
+    }
+    let step = g.strideWidth * C
     for ky in 0..<g.kernelHeight {
         for kx in 0..<g.kernelWidth {
+            let (lo, hi) = g.validColumns(kx)
             for ci in 0..<C {
                 let row = col + ((ky * g.kernelWidth + kx) * C + ci) * P
                 for oy in 0..<g.outHeight {
                     let iy = oy * g.strideHeight + ky - g.padTop
                     if iy < 0 || iy >= g.inHeight { continue }
                     let src = row + oy * g.outWidth
-                    let dst = dx + iy * g.inWidth * C + ci
-                    for ox in 0..<g.outWidth {
-                        let ix = ox * g.strideWidth + kx - g.padLeft
-                        if ix >= 0 && ix < g.inWidth { dst[ix * C] += src[ox] }
+                    var dst = dx + (iy * g.inWidth + lo * g.strideWidth + kx - g.padLeft) * C + ci
+                    for ox in lo..<hi {
+                        dst[0] += src[ox]
+                        dst += step
                     }
                 }
             }

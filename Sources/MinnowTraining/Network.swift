@@ -30,9 +30,10 @@ struct LayerPlan {
     var weightOffset = -1, weightCount = 0
     var biasOffset = -1, biasCount = 0
     var gammaOffset = -1, betaOffset = -1
-
-    var inUnits: Int { inShapes[0].elementCount }
-    var outUnits: Int { outShape.elementCount }
+    /// Elements per sample of the first input and of the output (cached:
+    /// `TensorShape.elementCount` is a cross-module call in hot loops).
+    var inUnits = 0
+    var outUnits = 0
 }
 
 /// A float32 NHWC network: forward and backward passes over a batch for every
@@ -140,6 +141,8 @@ public final class Network {
             let op = architecture.layers[index].operation
             var plan = LayerPlan(name: layer.name, operation: op, inputs: analysis.inputIndices[index],
                                  inShapes: layer.inputShapes, outShape: layer.outputShape)
+            plan.inUnits = layer.inputShapes[0].elementCount
+            plan.outUnits = layer.outputShape.elementCount
             var mean: FloatBuffer? = nil
             var variance: FloatBuffer? = nil
             switch op {
@@ -379,41 +382,50 @@ public final class Network {
         let x = source(plan.inputs[0])
         let out = outputs[index].pointer
         let arg = argIndex[index]?.pointer
+        let inUnits = plan.inUnits, outUnits = plan.outUnits
         forEachChunk(n) { _, range in
             for s in range {
-                let xs = x + s * plan.inUnits
-                let os = out + s * plan.outUnits
+                let xs = x + s * inUnits
+                let os = out + s * outUnits
+                let args = arg.map { $0 + s * outUnits }
                 for oy in 0..<g.outHeight {
                     let y0 = oy * g.strideHeight - g.padTop
                     let ya = max(y0, 0), yb = min(y0 + g.kernelHeight, g.inHeight)
                     for ox in 0..<g.outWidth {
                         let x0 = ox * g.strideWidth - g.padLeft
                         let xa = max(x0, 0), xb = min(x0 + g.kernelWidth, g.inWidth)
-                        let o = (oy * g.outWidth + ox) * C
+                        let o = os + (oy * g.outWidth + ox) * C
                         let taps = max(yb - ya, 0) * max(xb - xa, 0)
-                        for c in 0..<C {
-                            if taps == 0 {
-                                os[o + c] = 0
-                                arg?[s * plan.outUnits + o + c] = -1
-                                continue
+                        if taps == 0 {
+                            o.update(repeating: 0, count: C)
+                            if let args { (args + (oy * g.outWidth + ox) * C).update(repeating: -1, count: C) }
+                            continue
+                        }
+                        // Taps outer, channels inner (contiguous in NHWC).
+                        let first = (ya * g.inWidth + xa) * C
+                        o.update(from: xs + first, count: C)
+                        switch kind {
+                        case .average:
+                            for iy in ya..<yb {
+                                for ix in xa..<xb where iy != ya || ix != xa {
+                                    let t = xs + (iy * g.inWidth + ix) * C
+                                    for c in 0..<C { o[c] += t[c] }
+                                }
                             }
-                            switch kind {
-                            case .average:
-                                var sum: Float = 0
-                                for iy in ya..<yb { for ix in xa..<xb { sum += xs[(iy * g.inWidth + ix) * C + c] } }
-                                os[o + c] = sum / Float(taps)
-                            case .max, .min:
-                                var best = xs[(ya * g.inWidth + xa) * C + c]
-                                var bestIndex = (ya * g.inWidth + xa) * C + c
-                                for iy in ya..<yb {
-                                    for ix in xa..<xb {
-                                        let i = (iy * g.inWidth + ix) * C + c
-                                        let v = xs[i]
-                                        if kind == .max ? v > best : v < best { best = v; bestIndex = i }
+                            let inv = 1 / Float(taps)
+                            for c in 0..<C { o[c] *= inv }
+                        case .max, .min:
+                            let a = args! + (oy * g.outWidth + ox) * C
+                            for c in 0..<C { a[c] = Int32(first + c) }
+                            for iy in ya..<yb {
+                                for ix in xa..<xb where iy != ya || ix != xa {
+                                    let base = (iy * g.inWidth + ix) * C
+                                    if kind == .max {
+                                        selectExtreme(o, a, xs + base, Int32(base), C, max: true)
+                                    } else {
+                                        selectExtreme(o, a, xs + base, Int32(base), C, max: false)
                                     }
                                 }
-                                os[o + c] = best
-                                arg![s * plan.outUnits + o + c] = Int32(bestIndex)
                             }
                         }
                     }
@@ -574,7 +586,7 @@ public final class Network {
     func applyReluMask(_ index: Int, _ plan: LayerPlan, _ n: Int) {
         guard plan.activation == .relu else { return }
         let g = grads[index].pointer, y = outputs[index].pointer
-        for i in 0..<(n * plan.outUnits) where y[i] <= 0 { g[i] = 0 }
+        for i in 0..<(n * plan.outUnits) { g[i] = y[i] > 0 ? g[i] : 0 }
     }
 
     func convolutionBackward(_ index: Int, _ plan: LayerPlan, _ n: Int) {
@@ -810,4 +822,32 @@ func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: I
     }
     let inv = 1 / sum
     for i in 0..<n { y[i] *= inv }
+}
+
+/// For c in 0..<n: if t[c] beats best[c] (strictly greater for max, smaller
+/// for min), best[c] = t[c] and index[c] = base + c. Ties keep the earlier tap.
+@inline(__always)
+func selectExtreme(_ best: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>,
+                   _ t: UnsafePointer<Float>, _ base: Int32, _ n: Int, max isMax: Bool) {
+    var c = 0
+    let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+    while c + 8 <= n {
+        let v = UnsafeRawPointer(t + c).loadUnaligned(as: SIMD8<Float>.self)
+        let b = UnsafeRawPointer(best + c).loadUnaligned(as: SIMD8<Float>.self)
+        let i = UnsafeRawPointer(index + c).loadUnaligned(as: SIMD8<Int32>.self)
+        let mask = isMax ? v .> b : v .< b
+        UnsafeMutableRawPointer(best + c).storeBytes(of: b.replacing(with: v, where: mask), as: SIMD8<Float>.self)
+        let candidate = SIMD8<Int32>(repeating: base + Int32(c)) &+ lanes
+        UnsafeMutableRawPointer(index + c).storeBytes(of: i.replacing(with: candidate, where: mask),
+                                                      as: SIMD8<Int32>.self)
+        c += 8
+    }
+    while c < n {
+        let v = t[c]
+        if isMax ? v > best[c] : v < best[c] {
+            best[c] = v
+            index[c] = base + Int32(c)
+        }
+        c += 1
+    }
 }
