@@ -50,6 +50,9 @@ func writeModelFile(_ architecture: Architecture, to path: String) throws {
         #expect(totals["flash_bytes"] as? Int == fileSize)
         #expect(totals["flash_bytes_source"] as? String == "model_file")
         let reference = try ArchitectureAnalysis(architecture)
+        // Without the file, the estimate follows the file layout: equal for these nets.
+        let estimate = try SimulationReport(model: ModelLoader.load(.builtin(name)), board: BoardCatalogue.defaultBoard)
+        #expect(estimate.totals.flashBytes == fileSize)
         #expect(totals["macs"] as? Int == reference.macs)
         #expect(totals["parameters"] as? Int == reference.parameters)
 

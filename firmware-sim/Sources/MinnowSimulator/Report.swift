@@ -122,16 +122,22 @@ public enum ScratchEstimate {
     }
 }
 
-/// The flash a model file would take, estimated from the layer list (used
-/// only when there is no model file to measure):
+/// The flash a model file would take, computed from the layer list with the
+/// layout of model file version 1 (MinnowCore/Model/ModelFormat.swift), used
+/// only when there is no model file to measure:
 ///
-///     header 256 B + 64 B per layer descriptor + 16 B per arena-plan entry
-///     + for conv / dense: int8 weights, int32 biases, int32 multipliers and
-///       int32 shifts (8 B per output channel), each array padded to 16 B.
+///     64 B header + 32 B per tensor record + 96 B per layer record
+///     + per conv / dense: int8 weights, then int32 bias, multiplier and shift
+///       per output channel (12 B each), each block padded to 16 B
+///     + add: 7 int32 params (32 B), softmax: 3 int32 params (16 B)
+///
+/// It matches the exporter's file exactly when every layer becomes one record
+/// (standalone ReLUs are fused away by the exporter, which makes the file a
+/// little smaller than this estimate).
 public enum FlashEstimate {
-    public static let headerBytes = 256
-    public static let bytesPerLayer = 64
-    public static let bytesPerPlanEntry = 16
+    public static let headerBytes = 64
+    public static let tensorRecordBytes = 32
+    public static let layerRecordBytes = 96
     public static let alignment = 16
 
     /// The parameter bytes of one layer, unpadded: weights + 4 × biases + 8 × output channels.
@@ -140,18 +146,24 @@ public enum FlashEstimate {
         return layer.weights + 4 * layer.biases + 8 * layer.outputShape.channels
     }
 
-    /// The padded parameter bytes of one layer as stored in the file.
+    /// The padded data bytes of one layer as stored in the file.
     public static func storedBytes(_ layer: LayerAnalysis) -> Int {
-        guard layer.weights > 0 || layer.biases > 0 else { return 0 }
-        let channels = layer.kind == "conv" || layer.kind == "dense" ? layer.outputShape.channels : 0
-        return ArenaPlanner.alignUp(layer.weights, alignment) + ArenaPlanner.alignUp(4 * layer.biases, alignment)
-            + 2 * ArenaPlanner.alignUp(4 * channels, alignment)
+        switch layer.kind {
+        case "conv", "dense":
+            return ArenaPlanner.alignUp(layer.weights, alignment)
+                + ArenaPlanner.alignUp(12 * layer.outputShape.channels, alignment)
+        case "add": return ArenaPlanner.alignUp(7 * 4, alignment)
+        case "softmax": return ArenaPlanner.alignUp(3 * 4, alignment)
+        default: return 0
+        }
     }
 
     /// The whole file.
     public static func fileBytes(_ analysis: ArchitectureAnalysis, plan: MemoryPlan) -> Int {
-        headerBytes + bytesPerLayer * analysis.layers.count + bytesPerPlanEntry * plan.entries.count
-            + analysis.layers.reduce(0) { $0 + storedBytes($1) }
+        let tables = ArenaPlanner.alignUp(headerBytes, alignment)
+            + ArenaPlanner.alignUp(tensorRecordBytes * plan.activations.count, alignment)
+            + ArenaPlanner.alignUp(layerRecordBytes * analysis.layers.count, alignment)
+        return tables + analysis.layers.reduce(0) { $0 + storedBytes($1) }
     }
 }
 
