@@ -105,3 +105,69 @@ func writeModelFile(_ architecture: Architecture, to path: String) throws {
         #expect(result.stderr.contains("CRC"))
     }
 }
+
+@Suite struct TestSetTests {
+    func directory(_ tag: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("firmware-sim-set-\(tag)-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func csvAndIDXReadTheSameImages() throws {
+        let dir = try directory("formats")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Three 28×28 images: image k has every pixel = k × 40, label k + 1.
+        var csv = ""
+        var idxImages: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28]
+        var idxLabels: [UInt8] = [0, 0, 8, 1, 0, 0, 0, 3]
+        for k in 0..<3 {
+            csv += Array(repeating: String(k * 40), count: 784).joined(separator: ",") + ",\(k + 1)\n"
+            idxImages += Array(repeating: UInt8(k * 40), count: 784)
+            idxLabels.append(UInt8(k + 1))
+        }
+        try Data(csv.utf8).write(to: dir.appendingPathComponent("set.csv"))
+        try Data(idxImages).write(to: dir.appendingPathComponent("t10k-images-idx3-ubyte"))
+        try Data(idxLabels).write(to: dir.appendingPathComponent("t10k-labels-idx1-ubyte"))
+        let fromCSV = try TestSet.load(dir.appendingPathComponent("set.csv").path)
+        let fromIDX = try TestSet.load(dir.path)
+        #expect(fromCSV.count == 3 && fromIDX.count == 3)
+        #expect(fromCSV.labels == [1, 2, 3] && fromIDX.labels == [1, 2, 3])
+        #expect(fromCSV.pixels == fromIDX.pixels)
+        #expect(fromIDX.image(2)[100] == Float(80) / 255)
+    }
+
+    @Test func malformedTestSetsAreRefused() throws {
+        let dir = try directory("bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("1,2,3\n4,5,6\n".utf8).write(to: dir.appendingPathComponent("bad.csv"))
+        #expect(throws: SimulatorError.self) { try TestSet.load(dir.appendingPathComponent("bad.csv").path) }
+        #expect(throws: SimulatorError.self) { try TestSet.load(dir.path) }  // no IDX files
+        #expect(throws: SimulatorError.self) { try TestSet.load("/nonexistent/set") }
+    }
+
+    @Test func aRunWithATestSetReportsAccuracy() throws {
+        let dir = try directory("run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("lenet5.mnw").path
+        try writeModelFile(BuiltinArchitectures.lenet5, to: model)
+        var csv = ""
+        for k in 0..<20 { csv += Array(repeating: String((k * 13) % 256), count: 784).joined(separator: ",") + ",\(k % 10)\n" }
+        let set = dir.appendingPathComponent("set.csv").path
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: set))
+        let result = FirmwareSim.execute(["run", model, "--test-set", set, "--images", "50", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let measured = try #require(try parseJSON(result.stdout)["measured"] as? [String: Any])
+        #expect(measured["images"] as? Int == 20)  // capped at the set's size
+        let accuracy = try #require(measured["accuracy"] as? Double)
+        #expect(accuracy >= 0 && accuracy <= 1)
+
+        // A test set of the wrong image size is refused.
+        let small = dir.appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        try Data([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4]).write(to: URL(fileURLWithPath: small + "/t10k-images-idx3-ubyte"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 1, 7]).write(to: URL(fileURLWithPath: small + "/t10k-labels-idx1-ubyte"))
+        let wrong = FirmwareSim.execute(["run", model, "--test-set", small])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("2x2x1"))
+    }
+}

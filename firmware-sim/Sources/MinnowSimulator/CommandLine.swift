@@ -21,6 +21,8 @@ public struct CommandOptions: Equatable, Sendable {
     public var svg: String?
     public var images: Int?
     public var noRun = false
+    /// `--test-set SPEC|none`; nil → chosen from the model's shape.
+    public var testSet: String?
     public var check = false
 
     public init() {}
@@ -93,6 +95,7 @@ public struct CommandOptions: Equatable, Sendable {
                 guard let n = Int(v), n > 0 else { throw .usage("--images takes a positive whole number, not '\(v)'") }
                 o.images = n
             case "--no-run": o.noRun = true
+            case "--test-set": o.testSet = try value()
             case "--check": o.check = true
             default:
                 if flag.hasPrefix("-") && flag.count > 1 { throw .usage("unknown option '\(flag)'") }
@@ -176,7 +179,9 @@ public enum FirmwareSim {
       --flash-reserve BYTES  flash kept besides the model (default 32K: engine code)
       --format FMT       table (default), json or markdown; --json, --markdown
       --svg FILE         also draw per-layer MACs and the arena over time as SVG
-      --images N         test images for the real run of a model file
+      --images N         test images for the real run of a model file (default 1000)
+      --test-set SPEC    fashion-mnist, mnist5k, an IDX directory, a CSV file, or none
+                         (default: Fashion-MNIST for 28x28x1 → 10 models, when installed)
       --no-run           do not run a model file, only analyse it
       --check            exit with status 3 when the model does not fit
     boards               list the known boards
@@ -245,7 +250,9 @@ public enum FirmwareSim {
             let measured: MeasuredRun
             do {
                 measured = try runner(RunRequest(model: model, board: board, arenaBudgetBytes: report.arenaBudgetBytes,
-                                                 images: options.images))
+                                                 images: options.images,
+                                                 testSet: testSet(for: options, architecture: model.architecture,
+                                                                  output: report.layers.last?.outputShape)))
             } catch let error as SimulatorError {
                 throw error
             } catch {
@@ -254,6 +261,15 @@ public enum FirmwareSim {
             report.attach(measured)
         }
         return report
+    }
+
+    /// `--test-set`, or Fashion-MNIST's test set for a 28×28×1 → 10 model when it is installed.
+    static func testSet(for options: CommandOptions, architecture: Architecture, output: TensorShape?) -> String? {
+        if let spec = options.testSet { return spec.lowercased() == "none" ? nil : spec }
+        guard architecture.input == TensorShape(height: 28, width: 28, channels: 1), output?.elementCount == 10,
+              FileManager.default.fileExists(atPath: TestSet.fashionMNISTDirectory + "/t10k-images-idx3-ubyte.gz")
+        else { return nil }
+        return "fashion-mnist"
     }
 
     static func run(_ options: CommandOptions, hooks: SimulatorHooks) throws(SimulatorError) -> CommandResult {

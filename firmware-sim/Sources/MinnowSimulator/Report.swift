@@ -71,8 +71,19 @@ public struct RunRequest: Sendable {
     public var board: Board
     /// The board's RAM minus the runtime reserve: the largest arena allowed.
     public var arenaBudgetBytes: Int
-    /// Test images to run (nil: the runner's default, e.g. the whole test set).
+    /// Test images to run (nil: the runner's default).
     public var images: Int?
+    /// The labelled test set (`TestSet.load` spec: "fashion-mnist", "mnist5k", a
+    /// directory or CSV file); nil → synthetic inputs, no accuracy.
+    public var testSet: String?
+
+    public init(model: LoadedModel, board: Board, arenaBudgetBytes: Int, images: Int? = nil, testSet: String? = nil) {
+        self.model = model
+        self.board = board
+        self.arenaBudgetBytes = arenaBudgetBytes
+        self.images = images
+        self.testSet = testSet
+    }
 }
 
 /// The places where the model-file reader and the int8 engine plug in. The
