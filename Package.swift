@@ -53,6 +53,18 @@ let package = Package(
             swiftSettings: optimized
         ),
 
+        // MARK: - Export (host only): calibration, quantization, report
+        .target(
+            name: "MinnowExport",
+            dependencies: ["MinnowTraining", "MinnowModel", "MinnowCore"],
+            swiftSettings: optimized
+        ),
+        .executableTarget(
+            name: "export-int8",
+            dependencies: ["MinnowExport", "MinnowTraining", "MinnowModel", "MinnowCore"],
+            swiftSettings: optimized
+        ),
+
         // MARK: - Tests
         .target(
             name: "MallocCounter",
