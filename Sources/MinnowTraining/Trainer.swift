@@ -12,9 +12,13 @@ public struct TrainingOptions: Sendable {
     /// Cosine decay of the learning rate from the peak to 5% of it over the
     /// run (per batch). Off gives a constant rate.
     public var cosineDecay: Bool
+    /// Data augmentation: each training image is shifted by a random whole
+    /// number of pixels in −shift...shift on each axis (zero fill). 0 = off.
+    public var shift: Int
 
     public init(epochs: Int, batchSize: Int = 64, optimizer: OptimizerKind = .adam, learningRate: Float? = nil,
-                seed: UInt64 = 1, cosineDecay: Bool = true) {
+                seed: UInt64 = 1, cosineDecay: Bool = true, shift: Int = 0) {
+        self.shift = shift
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -112,6 +116,13 @@ public final class Trainer {
                     }
                 }
                 for i in 0..<n { batchLabels[i] = Int32(train.labels[order[batchStart + i]]) }
+                if options.shift > 0 {
+                    for i in 0..<n {
+                        let dy = rng.nextInt(below: 2 * options.shift + 1) - options.shift
+                        let dx = rng.nextInt(below: 2 * options.shift + 1) - options.shift
+                        shiftImage(&batchImages, offset: i * imageSize, height: train.height, width: train.width, dy: dy, dx: dx)
+                    }
+                }
                 batchImages.withUnsafeBufferPointer { network.setInput($0.baseAddress!, count: n) }
                 network.forward(training: true)
                 let (loss, right) = batchLabels.withUnsafeBufferPointer { network.softmaxCrossEntropy(labels: $0.baseAddress!) }
@@ -178,4 +189,16 @@ func predict(_ network: Network, _ images: [Float], count: Int) -> [Int] {
         }
     }
     return result
+}
+
+/// Shifts one single-channel image in place by (dy, dx) pixels, filling with 0.
+func shiftImage(_ images: inout [Float], offset: Int, height: Int, width: Int, dy: Int, dx: Int) {
+    if dy == 0 && dx == 0 { return }
+    let source = Array(images[offset..<offset + height * width])
+    for y in 0..<height {
+        for x in 0..<width {
+            let sy = y - dy, sx = x - dx
+            images[offset + y * width + x] = (sy >= 0 && sy < height && sx >= 0 && sx < width) ? source[sy * width + sx] : 0
+        }
+    }
 }

@@ -9,7 +9,8 @@ import MinnowTraining
 
 let usage = """
 usage: train ARCH --dataset fashion-mnist|mnist5k --epochs N --seed S -o OUT.ckpt
-             [--json] [--batch B] [--lr X] [--optimizer adam|sgd] [--constant-lr]
+             [--json] [--batch B] [--lr X] [--optimizer adam|sgd] [--constant-lr] [--shift P]
+  --shift P  augment: shift each training image by up to P pixels (default 0)
   ARCH  a built-in architecture (\(BuiltinArchitectures.names.joined(separator: ", "))) or an architecture JSON file
 """
 
@@ -32,6 +33,7 @@ struct Arguments {
     var lr: Float?
     var optimizer = OptimizerKind.adam
     var constantLR = false
+    var shift = 0
 }
 
 func parse(_ argv: [String]) throws(UsageError) -> Arguments {
@@ -74,6 +76,10 @@ func parse(_ argv: [String]) throws(UsageError) -> Arguments {
             let v = try value(arg)
             guard let o = OptimizerKind(rawValue: v) else { throw UsageError(message: "--optimizer must be adam or sgd, got '\(v)'") }
             a.optimizer = o
+        case "--shift":
+            let v = try value(arg)
+            guard let n = Int(v), n >= 0, n <= 8 else { throw UsageError(message: "--shift must be 0...8, got '\(v)'") }
+            a.shift = n
         case "--constant-lr":
             a.constantLR = true
         default:
@@ -139,14 +145,15 @@ do {
 }
 
 let options = TrainingOptions(epochs: args.epochs!, batchSize: args.batch, optimizer: args.optimizer,
-                              learningRate: args.lr, seed: args.seed!, cosineDecay: !args.constantLR)
+                              learningRate: args.lr, seed: args.seed!, cosineDecay: !args.constantLR,
+                              shift: args.shift)
 let trainer: Trainer
 do { trainer = try Trainer(architecture: architecture, options: options) } catch { fail("\(error)") }
 do { try trainer.check(train) } catch { fail("\(error)") }
 
 say("training \(architecture.name) (\(analysis.parameters) parameters, \(analysis.macs) multiply-adds per image) on \(args.dataset!.displayName): "
     + "\(train.count) train / \(test.count) test images, \(options.epochs) epochs, batch \(options.batchSize), "
-    + "\(options.optimizer.rawValue) lr \(options.effectiveLearningRate)\(options.cosineDecay ? " (cosine decay)" : ""), seed \(options.seed)")
+    + "\(options.optimizer.rawValue) lr \(options.effectiveLearningRate)\(options.cosineDecay ? " (cosine decay)" : "")\(options.shift > 0 ? ", shift ±\(options.shift)" : ""), seed \(options.seed)")
 
 func duration(_ s: Double) -> String {
     let t = Int(s.rounded())
@@ -189,6 +196,7 @@ let metadata: [String: String] = [
     "optimizer": options.optimizer.rawValue,
     "learning_rate": String(options.effectiveLearningRate),
     "lr_schedule": options.cosineDecay ? "cosine" : "constant",
+    "shift_augmentation": String(options.shift),
     "test_accuracy": String(format: "%.4f", final.testAccuracy),
     "train_accuracy": String(format: "%.4f", final.trainAccuracy),
     "command": "swift run train " + argv.joined(separator: " "),
