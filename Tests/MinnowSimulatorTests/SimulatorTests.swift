@@ -86,6 +86,20 @@ let lenetTable: [(String, Int, Int, Int)] = [
         #expect(r.liveBytesPerStep.max() == plan.lowerBoundBytes)
     }
 
+    @Test func inPlaceEstimateGoesBelowTheBound() throws {
+        let r = try lenetReport()
+        // S2 and S4 (2×2/2 pools) overwrite their inputs: the peak becomes input + C1 = 784 + 4704 → 5,488.
+        #expect(r.inPlace.inPlaceLayers == ["S2", "S4"])
+        #expect(r.inPlace.lowerBoundBytes == 784 + 4704)
+        #expect(r.inPlace.arenaBytes <= r.totals.arenaBytes)
+        let inception = try SimulationReport(model: ModelLoader.load(.builtin("inception-lite")), board: BoardCatalogue.defaultBoard)
+        #expect(inception.inPlace.zeroCopyConcats == ["inc1", "inc2", "inc3"])
+        #expect(inception.inPlace.lowerBoundBytes < inception.totals.arenaLowerBoundBytes)
+        let root = try parseJSON(JSONReport.render(r))
+        let inPlace = try #require(root["in_place"] as? [String: Any])
+        #expect(inPlace["lower_bound_bytes"] as? Int == 5488)
+    }
+
     @Test func defaultRunFallsBackToTheBuiltinLeNet() {
         let result = FirmwareSim.execute([])
         #expect(result.status == 0)

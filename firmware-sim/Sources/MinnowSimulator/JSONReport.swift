@@ -115,6 +115,12 @@ public enum JSONReport {
                 "live_bytes_per_step": .array(r.liveBytesPerStep.map { .int($0) }),
             ]),
             "measured": measured,
+            "in_place": .object([
+                "arena_bytes": .int(r.inPlace.arenaBytes),
+                "lower_bound_bytes": .int(r.inPlace.lowerBoundBytes),
+                "zero_copy_concats": .array(r.inPlace.zeroCopyConcats.map { .string($0) }),
+                "in_place_layers": .array(r.inPlace.inPlaceLayers.map { .string($0) }),
+            ]),
             "notes": .array(r.notes.map { .string($0) }),
         ])
     }

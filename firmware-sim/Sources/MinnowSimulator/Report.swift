@@ -280,6 +280,8 @@ public struct SimulationReport: Sendable {
     public var latency: LatencyModel
     public var reserves: Reserves
     public var measured: MeasuredRun?
+    /// What zero-copy concat and in-place pooling / relu / add would save.
+    public var inPlace: InPlaceEstimate
     /// Remarks printed with every format (fallbacks, estimates).
     public var notes: [String]
 
@@ -321,6 +323,7 @@ public struct SimulationReport: Sendable {
             }
         }
         self.buffers = buffers
+        inPlace = InPlaceEstimate(analysis: analysis, buffers: buffers)
         input = buffers.first { $0.role == .input }
             ?? BufferReport(name: Architecture.inputName, role: .input, layer: -1, bytes: arch.input.elementCount,
                             offset: 0, firstStep: -1, lastStep: 0)

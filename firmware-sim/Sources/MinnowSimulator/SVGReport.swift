@@ -220,6 +220,7 @@ public enum SVGReport {
             "peak: step \(t.peakStep)\(t.peakStep >= 0 && t.peakStep < layerCount ? " (\(r.layers[t.peakStep].name))" : "")",
             "plan \(ByteSize.grouped(t.arenaBytes)) B",
             "bound \(ByteSize.grouped(t.arenaLowerBoundBytes)) B",
+            "in place \(ByteSize.grouped(r.inPlace.arenaBytes)) B (estimate)",
             "flash margin \(ByteSize.human(v.flashMarginBytes))",
             "RAM margin \(ByteSize.human(v.ramMarginBytes))",
         ]

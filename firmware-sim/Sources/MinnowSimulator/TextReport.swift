@@ -74,6 +74,16 @@ public enum TextReport {
         us >= 1000 ? ByteSize.grouped(Int(us.rounded())) : fixed(us, 1)
     }
 
+    static func inPlaceLine(_ r: SimulationReport) -> String {
+        let p = r.inPlace
+        var what: [String] = []
+        if !p.zeroCopyConcats.isEmpty { what.append("\(p.zeroCopyConcats.count) zero-copy concat") }
+        if !p.inPlaceLayers.isEmpty { what.append("\(p.inPlaceLayers.count) in-place layers (\(p.inPlaceLayers.prefix(4).joined(separator: ", "))\(p.inPlaceLayers.count > 4 ? ", …" : ""))") }
+        guard !what.isEmpty else { return "no concat, non-overlapping pool, relu or add to do in place: the arena stays \(ByteSize.grouped(r.totals.arenaBytes)) B" }
+        let saved = r.totals.arenaBytes - p.arenaBytes
+        return "with \(what.joined(separator: ", ")): arena \(ByteSize.grouped(p.arenaBytes)) B, bound \(ByteSize.grouped(p.lowerBoundBytes)) B (saves \(ByteSize.grouped(saved)) B, \(percent(saved, of: r.totals.arenaBytes)) of the plan)"
+    }
+
     static func percent(_ part: Int, of whole: Int) -> String {
         whole > 0 ? fixed(Double(part) / Double(whole) * 100, 1) + "%" : "-"
     }
@@ -92,6 +102,7 @@ public enum TextReport {
             ("flash (model)", "\(ByteSize.grouped(t.flashBytes)) B = \(ByteSize.human(t.flashBytes))  " +
                 (t.flashBytesMeasured ? "(model file size)" : "(estimate: parameter bytes \(ByteSize.grouped(t.weightBytes)) + file overhead)")),
             ("arena", "\(ByteSize.grouped(t.arenaBytes)) B = \(ByteSize.human(t.arenaBytes))  (lower bound \(ByteSize.grouped(t.arenaLowerBoundBytes)) B at \(peak); plan \(above))"),
+            ("in place", inPlaceLine(r)),
             ("est. latency", "\(duration(milliseconds: t.estimatedMilliseconds)) on \(b.core.rawValue) @ \(fixed(b.clockMHz, 0)) MHz = \(ByteSize.grouped(Int(t.estimatedCycles.rounded()))) cycles"),
             ("latency model", "\(fixed(lat.cyclesPerMAC, 2)) cycles/MAC, \(fixed(lat.cyclesPerRequantize, 0))/requantized output, \(fixed(lat.cyclesPerElement, 0))/element (pool, concat, add), \(fixed(lat.cyclesPerLayer, 0))/layer — \(lat.basis)"),
         ]
