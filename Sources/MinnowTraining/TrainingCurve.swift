@@ -14,7 +14,7 @@ public func trainingCurveSVG(_ reports: [EpochReport], title: String) -> String 
     """
     func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
     func panel(x0: Double, label: String, series: [(String, String, [Double])], yMin: Double, yMax: Double,
-               format: (Double) -> String) {
+               legendAtBottom: Bool, format: (Double) -> String) {
         let n = max(reports.count, 1)
         svg += "<text x=\"\(fmt(x0 + panelW / 2))\" y=\"\(fmt(top - 10))\" text-anchor=\"middle\">\(escape(label))</text>\n"
         svg += "<rect x=\"\(fmt(x0))\" y=\"\(fmt(top))\" width=\"\(fmt(panelW))\" height=\"\(fmt(panelH))\" fill=\"none\" stroke=\"#888\"/>\n"
@@ -41,19 +41,23 @@ public func trainingCurveSVG(_ reports: [EpochReport], title: String) -> String 
                 let xy = p.split(separator: ",")
                 svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2.5\" fill=\"\(color)\"/>\n"
             }
-            let ly = top + 16 + Double(i) * 16
-            svg += "<line x1=\"\(fmt(x0 + 12))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(x0 + 32))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            // Legend in the corner the curves leave free: top right for a
+            // falling loss, bottom right for rising accuracies.
+            let ly = legendAtBottom ? top + panelH - 12 - Double(series.count - 1 - i) * 16 : top + 16 + Double(i) * 16
+            let lx = x0 + panelW - 150
+            svg += "<rect x=\"\(fmt(lx - 4))\" y=\"\(fmt(ly - 12))\" width=\"146\" height=\"16\" fill=\"white\" opacity=\"0.85\"/>\n"
+            svg += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 20))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
             let last = values.last.map(format) ?? ""
-            svg += "<text x=\"\(fmt(x0 + 38))\" y=\"\(fmt(ly))\">\(escape(name)) (\(last))</text>\n"
+            svg += "<text x=\"\(fmt(lx + 26))\" y=\"\(fmt(ly))\">\(escape(name)) (last \(last))</text>\n"
         }
     }
     let losses = reports.map(\.loss)
     panel(x0: 60, label: "training loss (cross-entropy)", series: [("loss", "#c0392b", losses)],
-          yMin: 0, yMax: max(losses.max() ?? 1, 0.1) * 1.05, format: { String(format: "%.2f", $0) })
+          yMin: 0, yMax: max(losses.max() ?? 1, 0.1) * 1.05, legendAtBottom: false, format: { String(format: "%.2f", $0) })
     let train = reports.map { $0.trainAccuracy * 100 }, test = reports.map { $0.testAccuracy * 100 }
     let low = min(train.min() ?? 0, test.min() ?? 0)
     panel(x0: 460, label: "accuracy (%)", series: [("train", "#2471a3", train), ("test", "#229954", test)],
-          yMin: max(0, (low - 2).rounded(.down)), yMax: 100, format: { String(format: "%.1f", $0) })
+          yMin: max(0, (low - 2).rounded(.down)), yMax: 100, legendAtBottom: true, format: { String(format: "%.1f", $0) })
     svg += "</svg>\n"
     return svg
 }
