@@ -31,16 +31,16 @@ PY
 if "$python" -c "import torch" 2>/dev/null; then
     "$python" - <<'PY'
 import gzip, struct, time
-import numpy as np, torch, torch.nn as nn
+import torch, torch.nn as nn
 torch.manual_seed(1)
 torch.set_num_threads(2)
 base = "/usr/share/datasets/fashion-mnist/"
 with gzip.open(base + "train-images-idx3-ubyte.gz") as f:
     _, n, r, c = struct.unpack(">IIII", f.read(16))
-    x = torch.from_numpy(np.frombuffer(f.read(), dtype=np.uint8).reshape(n, 1, r, c).astype(np.float32) / 255)
+    x = torch.frombuffer(bytearray(f.read()), dtype=torch.uint8).reshape(n, 1, r, c).float() / 255
 with gzip.open(base + "train-labels-idx1-ubyte.gz") as f:
     f.read(8)
-    y = torch.from_numpy(np.frombuffer(f.read(), dtype=np.uint8).astype(np.int64))
+    y = torch.frombuffer(bytearray(f.read()), dtype=torch.uint8).long()
 net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                     nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                     nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
@@ -58,5 +58,5 @@ secs = time.time() - start
 print(f"PyTorch {torch.__version__} (CPU, 2 threads): LeNet-5 {n / secs:,.0f} images/s, {secs:.1f} s per 60,000-image epoch")
 PY
 else
-    echo "PyTorch: not importable by $python (pip install torch numpy, then PYTHON=/path/to/python3 $0)"
+    echo "PyTorch: not importable by $python (pip install torch, then PYTHON=/path/to/python3 $0)"
 fi

@@ -57,6 +57,16 @@ public final class FloatModel {
         return result
     }
 
+    /// `forward`, but a wrong image count or buffer size is a thrown
+    /// `NetworkError` instead of a precondition failure.
+    public func run(_ images: [Float], count: Int,
+                    observe: ((_ layerIndex: Int, _ values: UnsafeBufferPointer<Float>) -> Void)? = nil) throws -> [Float] {
+        guard count >= 0, images.count == count * inputSize else {
+            throw NetworkError.shape("expected \(count) images of \(inputSize) floats (\(network.architecture.input)), got \(images.count) floats")
+        }
+        return forward(images, count: count, observe: observe)
+    }
+
     /// The predicted class (argmax of the outputs) of each image.
     public func predict(_ images: [Float], count: Int) -> [Int] {
         let out = forward(images, count: count)

@@ -79,6 +79,8 @@ import MinnowModel
         let all = m.forward(images, count: count)
         let one = m.forward(Array(images[(count - 1) * 64..<count * 64]), count: 1)
         #expect(Array(all.suffix(10)) == one)
+        #expect(throws: NetworkError.self) { try m.run([0, 1], count: 1) }
+        #expect(try m.run(images, count: count) == all)
         var calls = [Int](repeating: 0, count: 4)
         _ = m.forward(images, count: count) { index, _ in calls[index] += 1 }
         #expect(calls == [2, 2, 2, 2])
