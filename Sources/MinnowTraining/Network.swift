@@ -310,67 +310,74 @@ public final class Network {
         let inv = invStd[index]!.pointer
         let eps = epsilon[index]
         let relu = plan.activation == .relu
+        let scale = UnsafeMutablePointer<Float>.allocate(capacity: C)
+        let shift = UnsafeMutablePointer<Float>.allocate(capacity: C)
+        defer { scale.deallocate(); shift.deallocate() }
         if training {
-            var sum = [Double](repeating: 0, count: C)
-            var sq = [Double](repeating: 0, count: C)
-            var rowMean = [Float](repeating: 0, count: C)
-            var rowSq = [Float](repeating: 0, count: C)
-            // Sum in blocks of up to 64 rows in float, then in double.
-            var r = 0
-            while r < M {
-                let end = min(r + 64, M)
-                for c in 0..<C { rowMean[c] = 0 }
-                for i in r..<end { for c in 0..<C { rowMean[c] += z[i * C + c] } }
-                for c in 0..<C { sum[c] += Double(rowMean[c]) }
-                r = end
-            }
-            let mean = sum.map { Float($0 / Double(M)) }
-            r = 0
-            while r < M {
-                let end = min(r + 64, M)
-                for c in 0..<C { rowSq[c] = 0 }
-                for i in r..<end {
-                    for c in 0..<C {
-                        let d = z[i * C + c] - mean[c]
-                        rowSq[c] += d * d
-                    }
+            // Per-channel sums in blocks of up to 64 rows in float, then in
+            // double. The two threads take halves of the channels, so each
+            // channel's order of additions does not depend on the threads.
+            let mean = UnsafeMutablePointer<Float>.allocate(capacity: C)
+            defer { mean.deallocate() }
+            forEachChunk(C) { _, channels in
+                guard !channels.isEmpty else { return }
+                let c0 = channels.lowerBound, width = channels.count
+                var block = [Float](repeating: 0, count: width)
+                var sum = [Double](repeating: 0, count: width)
+                var r = 0
+                while r < M {
+                    let end = min(r + 64, M)
+                    for j in 0..<width { block[j] = 0 }
+                    for i in r..<end { for j in 0..<width { block[j] += z[i * C + c0 + j] } }
+                    for j in 0..<width { sum[j] += Double(block[j]) }
+                    r = end
                 }
-                for c in 0..<C { sq[c] += Double(rowSq[c]) }
-                r = end
-            }
-            var scale = [Float](repeating: 0, count: C)
-            for c in 0..<C {
-                let variance = sq[c] / Double(M)
-                inv[c] = Float(1 / (variance + Double(eps)).squareRoot())
-                scale[c] = inv[c]
-                let m = batchNormMomentum
-                rm[c] = (1 - m) * rm[c] + m * mean[c]
-                let unbiased = M > 1 ? variance * Double(M) / Double(M - 1) : variance
-                rv[c] = (1 - m) * rv[c] + m * Float(unbiased)
-            }
-            mean.withUnsafeBufferPointer { mp in
-                scale.withUnsafeBufferPointer { sp in
-                    for i in 0..<M {
-                        for c in 0..<C {
-                            let xh = (z[i * C + c] - mp[c]) * sp[c]
-                            z[i * C + c] = xh
-                            let y = gamma[c] * xh + beta[c]
-                            out[i * C + c] = relu ? max(y, 0) : y
+                for j in 0..<width { mean[c0 + j] = Float(sum[j] / Double(M)) }
+                var sq = [Double](repeating: 0, count: width)
+                r = 0
+                while r < M {
+                    let end = min(r + 64, M)
+                    for j in 0..<width { block[j] = 0 }
+                    for i in r..<end {
+                        for j in 0..<width {
+                            let d = z[i * C + c0 + j] - mean[c0 + j]
+                            block[j] += d * d
                         }
+                    }
+                    for j in 0..<width { sq[j] += Double(block[j]) }
+                    r = end
+                }
+                for j in 0..<width {
+                    let c = c0 + j
+                    let variance = sq[j] / Double(M)
+                    inv[c] = Float(1 / (variance + Double(eps)).squareRoot())
+                    let m = batchNormMomentum
+                    rm[c] = (1 - m) * rm[c] + m * mean[c]
+                    let unbiased = M > 1 ? variance * Double(M) / Double(M - 1) : variance
+                    rv[c] = (1 - m) * rv[c] + m * Float(unbiased)
+                }
+            }
+            forEachChunk(M) { _, rows in
+                for i in rows {
+                    for c in 0..<C {
+                        let xh = (z[i * C + c] - mean[c]) * inv[c]
+                        z[i * C + c] = xh
+                        let y = gamma[c] * xh + beta[c]
+                        out[i * C + c] = relu ? max(y, 0) : y
                     }
                 }
             }
         } else {
-            var scale = [Float](repeating: 0, count: C)
-            var shift = [Float](repeating: 0, count: C)
             for c in 0..<C {
                 scale[c] = gamma[c] / (rv[c] + eps).squareRoot()
                 shift[c] = beta[c] - rm[c] * scale[c]
             }
-            for i in 0..<M {
-                for c in 0..<C {
-                    let y = z[i * C + c] * scale[c] + shift[c]
-                    out[i * C + c] = relu ? max(y, 0) : y
+            forEachChunk(M) { _, rows in
+                for i in rows {
+                    for c in 0..<C {
+                        let y = z[i * C + c] * scale[c] + shift[c]
+                        out[i * C + c] = relu ? max(y, 0) : y
+                    }
                 }
             }
         }
@@ -488,9 +495,12 @@ public final class Network {
         for (k, producer) in plan.inputs.enumerated() {
             let Ck = plan.inShapes[k].channels
             let x = source(producer)
-            for s in 0..<n {
-                for p in 0..<P {
-                    (out + (s * P + p) * C + offset).update(from: x + (s * P + p) * Ck, count: Ck)
+            let o = offset
+            forEachChunk(n) { _, range in
+                for s in range {
+                    for p in 0..<P {
+                        (out + (s * P + p) * C + o).update(from: x + (s * P + p) * Ck, count: Ck)
+                    }
                 }
             }
             offset += Ck
@@ -586,7 +596,9 @@ public final class Network {
     func applyReluMask(_ index: Int, _ plan: LayerPlan, _ n: Int) {
         guard plan.activation == .relu else { return }
         let g = grads[index].pointer, y = outputs[index].pointer
-        for i in 0..<(n * plan.outUnits) { g[i] = y[i] > 0 ? g[i] : 0 }
+        forEachChunk(n * plan.outUnits) { _, range in
+            for i in range { g[i] = y[i] > 0 ? g[i] : 0 }
+        }
     }
 
     func convolutionBackward(_ index: Int, _ plan: LayerPlan, _ n: Int) {
@@ -631,34 +643,46 @@ public final class Network {
         let xh = normalized[index]!.pointer
         let inv = invStd[index]!.pointer
         let gamma = params.pointer + plan.gammaOffset
-        var dgamma = [Double](repeating: 0, count: C)
-        var dbeta = [Double](repeating: 0, count: C)
-        var bg = [Float](repeating: 0, count: C), bb = [Float](repeating: 0, count: C)
-        var r = 0
-        while r < M {
-            let end = min(r + 64, M)
-            for c in 0..<C { bg[c] = 0; bb[c] = 0 }
-            for i in r..<end {
-                for c in 0..<C {
-                    bg[c] += g[i * C + c] * xh[i * C + c]
-                    bb[c] += g[i * C + c]
+        let dgamma = UnsafeMutablePointer<Float>.allocate(capacity: C)
+        let dbeta = UnsafeMutablePointer<Float>.allocate(capacity: C)
+        let k = UnsafeMutablePointer<Float>.allocate(capacity: C)
+        defer { dgamma.deallocate(); dbeta.deallocate(); k.deallocate() }
+        // Channel halves per thread (fixed per-channel summation order).
+        forEachChunk(C) { _, channels in
+            guard !channels.isEmpty else { return }
+            let c0 = channels.lowerBound, width = channels.count
+            var bg = [Float](repeating: 0, count: width), bb = [Float](repeating: 0, count: width)
+            var sg = [Double](repeating: 0, count: width), sb = [Double](repeating: 0, count: width)
+            var r = 0
+            while r < M {
+                let end = min(r + 64, M)
+                for j in 0..<width { bg[j] = 0; bb[j] = 0 }
+                for i in r..<end {
+                    for j in 0..<width {
+                        bg[j] += g[i * C + c0 + j] * xh[i * C + c0 + j]
+                        bb[j] += g[i * C + c0 + j]
+                    }
                 }
+                for j in 0..<width { sg[j] += Double(bg[j]); sb[j] += Double(bb[j]) }
+                r = end
             }
-            for c in 0..<C { dgamma[c] += Double(bg[c]); dbeta[c] += Double(bb[c]) }
-            r = end
+            for j in 0..<width {
+                dgamma[c0 + j] = Float(sg[j])
+                dbeta[c0 + j] = Float(sb[j])
+            }
         }
-        let dgammaF = dgamma.map { Float($0) }, dbetaF = dbeta.map { Float($0) }
         for c in 0..<C {
-            grad.pointer[plan.gammaOffset + c] += dgammaF[c]
-            grad.pointer[plan.betaOffset + c] += dbetaF[c]
+            grad.pointer[plan.gammaOffset + c] += dgamma[c]
+            grad.pointer[plan.betaOffset + c] += dbeta[c]
+            k[c] = gamma[c] * inv[c] / Float(M)
         }
-        var k = [Float](repeating: 0, count: C)
-        for c in 0..<C { k[c] = gamma[c] * inv[c] / Float(M) }
         let mF = Float(M)
-        for i in 0..<M {
-            for c in 0..<C {
-                let j = i * C + c
-                g[j] = k[c] * (mF * g[j] - dbetaF[c] - xh[j] * dgammaF[c])
+        forEachChunk(M) { _, rows in
+            for i in rows {
+                for c in 0..<C {
+                    let j = i * C + c
+                    g[j] = k[c] * (mF * g[j] - dbeta[c] - xh[j] * dgamma[c])
+                }
             }
         }
     }
@@ -670,11 +694,14 @@ public final class Network {
         let dy = grads[index].pointer
         if kind != .average {
             let arg = argIndex[index]!.pointer
-            for s in 0..<n {
-                let dxs = dx + s * plan.inUnits
-                for o in 0..<plan.outUnits {
-                    let i = arg[s * plan.outUnits + o]
-                    if i >= 0 { dxs[Int(i)] += dy[s * plan.outUnits + o] }
+            let inUnits = plan.inUnits, outUnits = plan.outUnits
+            forEachChunk(n) { _, range in
+                for s in range {
+                    let dxs = dx + s * inUnits
+                    for o in 0..<outUnits {
+                        let i = arg[s * outUnits + o]
+                        if i >= 0 { dxs[Int(i)] += dy[s * outUnits + o] }
+                    }
                 }
             }
             return
@@ -751,9 +778,12 @@ public final class Network {
         for (k, producer) in plan.inputs.enumerated() {
             let Ck = plan.inShapes[k].channels
             if let dx = sourceGrad(producer) {
-                for r in 0..<(n * P) {
-                    let d = dx + r * Ck, src = dy + r * C + offset
-                    for c in 0..<Ck { d[c] += src[c] }
+                let o = offset
+                forEachChunk(n * P) { _, rows in
+                    for r in rows {
+                        let d = dx + r * Ck, src = dy + r * C + o
+                        for c in 0..<Ck { d[c] += src[c] }
+                    }
                 }
             }
             offset += Ck
