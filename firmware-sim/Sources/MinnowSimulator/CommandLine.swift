@@ -181,7 +181,7 @@ public enum FirmwareSim {
       --svg FILE         also draw per-layer MACs and the arena over time as SVG
       --images N         test images for the real run of a model file (default 1000)
       --test-set SPEC    fashion-mnist, mnist5k, an IDX directory, a CSV file, or none
-                         (default: Fashion-MNIST for 28x28x1 → 10 models, when installed)
+                         (default: by the model's name, "fashion" or "mnist", for 28x28x1 → 10 models)
       --no-run           do not run a model file, only analyse it
       --check            exit with status 3 when the model does not fit
     boards               list the known boards
@@ -251,7 +251,7 @@ public enum FirmwareSim {
             do {
                 measured = try runner(RunRequest(model: model, board: board, arenaBudgetBytes: report.arenaBudgetBytes,
                                                  images: options.images,
-                                                 testSet: testSet(for: options, architecture: model.architecture,
+                                                 testSet: testSet(for: options, model: model,
                                                                   output: report.layers.last?.outputShape)))
             } catch let error as SimulatorError {
                 throw error
@@ -263,13 +263,23 @@ public enum FirmwareSim {
         return report
     }
 
-    /// `--test-set`, or Fashion-MNIST's test set for a 28×28×1 → 10 model when it is installed.
-    static func testSet(for options: CommandOptions, architecture: Architecture, output: TensorShape?) -> String? {
+    /// `--test-set`, or a test set named by the model (file) name for a
+    /// 28×28×1 → 10 model: "fashion" → Fashion-MNIST, else "mnist" → MNIST-5k,
+    /// when installed. nil → synthetic inputs.
+    static func testSet(for options: CommandOptions, model: LoadedModel, output: TensorShape?) -> String? {
         if let spec = options.testSet { return spec.lowercased() == "none" ? nil : spec }
-        guard architecture.input == TensorShape(height: 28, width: 28, channels: 1), output?.elementCount == 10,
-              FileManager.default.fileExists(atPath: TestSet.fashionMNISTDirectory + "/t10k-images-idx3-ubyte.gz")
-        else { return nil }
-        return "fashion-mnist"
+        guard model.architecture.input == TensorShape(height: 28, width: 28, channels: 1), output?.elementCount == 10 else {
+            return nil
+        }
+        let name = ((model.path ?? "") + " " + model.architecture.name).lowercased()
+        if name.contains("fashion"),
+           FileManager.default.fileExists(atPath: TestSet.fashionMNISTDirectory + "/t10k-images-idx3-ubyte.gz") {
+            return "fashion-mnist"
+        }
+        if name.contains("mnist"), !name.contains("fashion"), FileManager.default.fileExists(atPath: TestSet.mnist5kPath) {
+            return "mnist5k"
+        }
+        return nil
     }
 
     static func run(_ options: CommandOptions, hooks: SimulatorHooks) throws(SimulatorError) -> CommandResult {
