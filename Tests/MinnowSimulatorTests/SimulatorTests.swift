@@ -263,6 +263,15 @@ let lenetTable: [(String, Int, Int, Int)] = [
         expectError(["run", dir.appendingPathComponent("absent.mnw").path], status: 1, mentions: ["absent.mnw"])
     }
 
+    @Test func absurdSizesAreRefusedNotTrapped() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("firmware-sim-huge-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let huge = dir.appendingPathComponent("huge.json")
+        try Data(#"{"input":[65535,65535,65535],"layers":[{"name":"big","type":"conv","filters":65535,"kernel":65535,"padding":"same"}]}"#.utf8).write(to: huge)
+        expectError(["run", "--arch", huge.path], status: 1, mentions: ["'big'", "too large"])
+    }
+
     @Test func everyErrorIsOneLineAndAHint() {
         let result = FirmwareSim.execute(["run", "--board", "nope"])
         let lines = result.stderr.split(separator: "\n")

@@ -236,6 +236,7 @@ public enum FirmwareSim {
         var reserves = Reserves.standard
         if let r = options.ramReserve { reserves.ramBytes = r }
         if let f = options.flashReserve { reserves.flashBytes = f }
+        try SizeLimits.check(model.architecture)
         var report: SimulationReport
         do {
             report = try SimulationReport(model: model, board: board, latency: latency, reserves: reserves, notes: notes,

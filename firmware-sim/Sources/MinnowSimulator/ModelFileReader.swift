@@ -78,6 +78,7 @@ public enum ModelFileReader {
         let architecture = Architecture(name: model.name.isEmpty ? "model" : model.name,
                                         input: shape(model.inputTensor), layers: layers)
         // The analysis must agree with the file's tensor shapes.
+        try SizeLimits.check(architecture)
         let analysis: ArchitectureAnalysis
         do {
             analysis = try ArchitectureAnalysis(architecture)
