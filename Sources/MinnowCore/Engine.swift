@@ -128,7 +128,7 @@ public struct Engine {
                      weights: model.data(l.weightsOffset, as: Int8.self),
                      bias: model.data(l.paramsOffset, as: Int32.self),
                      geometry: l.geometry, output: output, outputLayout: outInfo.layout,
-                     quantization: q, kernels: kernels)
+                     quantization: q, scratch: arena.baseAddress! + l.scratchOffset, kernels: kernels)
         case .fullyConnected:
             let units = outInfo.layout.channels
             let q = OutputQuantization(
@@ -138,7 +138,8 @@ public struct Engine {
             fullyConnected(input: input, inputCount: inInfo.layout.elementCount, inputZeroPoint: inInfo.zeroPoint,
                            weights: model.data(l.weightsOffset, as: Int8.self),
                            bias: model.data(l.paramsOffset, as: Int32.self),
-                           output: output, outputCount: units, quantization: q, kernels: kernels)
+                           output: output, outputCount: units, quantization: q,
+                           scratch: arena.baseAddress! + l.scratchOffset, kernels: kernels)
         case .maxPool, .averagePool, .minPool:
             let kind: PoolingKind = l.opcode == .maxPool ? .max : (l.opcode == .averagePool ? .average : .min)
             pool(kind: kind, input: input, inputLayout: inInfo.layout, geometry: l.geometry,

@@ -42,7 +42,10 @@ public struct MemoryPlan: Sendable {
 
     /// Plans `analysis`, with `scratchBytes(layerIndex)` giving each layer's kernel scratch.
     /// Tensor 0 is the model input, tensor i + 1 layer i's output.
-    public init(_ analysis: ArchitectureAnalysis, scratchBytes: (Int) -> Int = { _ in 0 }) {
+    /// The default scratch is what the engine's optimized kernels need (`kernelScratchBytes`),
+    /// so this plan equals the one the exporter writes for the same net.
+    public init(_ analysis: ArchitectureAnalysis, scratchBytes: ((Int) -> Int)? = nil) {
+        let scratchBytes = scratchBytes ?? { MemoryPlan.kernelScratch(analysis, layer: $0) }
         self.init(
             tensorNames: [Architecture.inputName] + analysis.layers.map(\.name),
             tensorBytes: [analysis.architecture.input.elementCount] + analysis.layers.map(\.outputShape.elementCount),
@@ -51,6 +54,22 @@ public struct MemoryPlan: Sendable {
             inputTensor: 0,
             outputTensor: analysis.layers.count,
             scratchBytes: (0..<analysis.layers.count).map(scratchBytes))
+    }
+
+    /// The engine's scratch for layer `index` of an analysed architecture.
+    public static func kernelScratch(_ analysis: ArchitectureAnalysis, layer index: Int) -> Int {
+        let layer = analysis.layers[index]
+        let input = layer.inputShapes[0]
+        let opcode: Opcode
+        switch analysis.architecture.layers[index].operation {
+        case .convolution: opcode = .convolution
+        case .dense: opcode = .fullyConnected
+        default: return 0
+        }
+        let kernel: Extent2
+        if case let .convolution(c) = analysis.architecture.layers[index].operation { kernel = c.kernel } else { kernel = .square(1) }
+        return kernelScratchBytes(opcode: opcode, kernelHeight: kernel.height, kernelWidth: kernel.width,
+                                  inputChannels: input.channels, inputElements: input.elementCount)
     }
 
     /// Plans a graph given by tensor sizes and, per layer in execution order,

@@ -113,6 +113,10 @@ public enum ModelWriter {
             put32(r + 60, UInt32(b.weightsBytes))
             put32(r + 64, UInt32(b.params))
             put32(r + 68, UInt32(b.paramsBytes))
+            if let scratch = plan.scratch.first(where: { $0.role == .scratch(layer: i) }) {
+                put32(r + 72, UInt32(scratch.offset))
+                put32(r + 76, UInt32(scratch.bytes))
+            }
         }
         for i in 0..<data.count { out[dataStart + i] = data[i] }
         let checksum = out.withUnsafeBytes { modelChecksum($0) }

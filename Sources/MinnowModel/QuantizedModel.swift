@@ -104,6 +104,11 @@ public struct QuantizedModel: Equatable, Sendable {
         MemoryPlan(tensorNames: tensors.map(\.name), tensorBytes: tensors.map(\.shape.elementCount),
                    layerInputs: layers.map(\.inputs), layerOutputs: layers.map(\.output),
                    inputTensor: inputTensor, outputTensor: outputTensor,
-                   scratchBytes: layers.map { _ in 0 })
+                   scratchBytes: layers.map { layer in
+                       let input = tensors[layer.inputs[0]].shape
+                       return kernelScratchBytes(opcode: layer.opcode, kernelHeight: layer.geometry.kernelHeight,
+                                                 kernelWidth: layer.geometry.kernelWidth,
+                                                 inputChannels: input.channels, inputElements: input.elementCount)
+                   })
     }
 }

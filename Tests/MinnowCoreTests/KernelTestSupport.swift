@@ -42,10 +42,15 @@ func convolve(_ input: [Int8], _ inLayout: FeatureMapLayout, inputZeroPoint: Int
                                                   weights: w.baseAddress!, bias: b, geometry: geometry,
                                                   output: o.baseAddress!, outputLayout: outLayout, quantization: q)
                             case .optimized:
+                                let bytes = convolutionIm2colScratchBytes(kernelHeight: geometry.kernelHeight,
+                                                                          kernelWidth: geometry.kernelWidth,
+                                                                          inputChannels: inLayout.channels)
+                                let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 16, alignment: 16)
+                                defer { scratch.deallocate() }
                                 MinnowCore.convolve(input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: inputZeroPoint,
                                                     weights: w.baseAddress!, bias: b, geometry: geometry,
                                                     output: o.baseAddress!, outputLayout: outLayout, quantization: q,
-                                                    kernels: .optimized)
+                                                    scratch: scratch, kernels: .optimized)
                             }
                         }
                         if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
@@ -78,3 +83,32 @@ func pool(_ kind: PoolingKind, _ input: [Int8], _ inLayout: FeatureMapLayout, ge
 }
 
 func int8s(_ rows: [[Int]]) -> [Int8] { rows.flatMap { $0.map { Int8($0) } } }
+
+/// Runs the fully connected kernel (reference or optimized) on arrays.
+func fullyConnected(_ input: [Int8], inputZeroPoint: Int32, weights: [Int8], bias: [Int32]?, units: Int,
+                    multipliers: [Int32], shifts: [Int32], outputZeroPoint: Int32, min: Int32, max: Int32,
+                    kernels: KernelSet) -> [Int8] {
+    var out = [Int8](repeating: 0, count: units)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: fullyConnectedScratchBytes(inputCount: input.count) + 16, alignment: 16)
+    defer { scratch.deallocate() }
+    input.withUnsafeBufferPointer { i in
+        weights.withUnsafeBufferPointer { w in
+            multipliers.withUnsafeBufferPointer { m in
+                shifts.withUnsafeBufferPointer { s in
+                    out.withUnsafeMutableBufferPointer { buffer in
+                        let o = buffer
+                        let q = OutputQuantization(multipliers: m.baseAddress!, shifts: s.baseAddress!,
+                                                   zeroPoint: outputZeroPoint, activationMin: min, activationMax: max)
+                        let run = { (b: UnsafePointer<Int32>?) in
+                            MinnowCore.fullyConnected(input: i.baseAddress!, inputCount: input.count, inputZeroPoint: inputZeroPoint,
+                                                      weights: w.baseAddress!, bias: b, output: o.baseAddress!, outputCount: units,
+                                                      quantization: q, scratch: scratch, kernels: kernels)
+                        }
+                        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                    }
+                }
+            }
+        }
+    }
+    return out
+}

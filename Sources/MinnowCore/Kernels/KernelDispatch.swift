@@ -8,8 +8,15 @@ func convolve(
     input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, inputZeroPoint: Int32,
     weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?, geometry: WindowGeometry,
     output: UnsafeMutablePointer<Int8>, outputLayout: FeatureMapLayout,
-    quantization: OutputQuantization, kernels: KernelSet
+    quantization: OutputQuantization, scratch: UnsafeMutableRawPointer, kernels: KernelSet
 ) {
+    if kernels == .optimized {
+        convolveIm2col(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
+                       weights: weights, bias: bias, geometry: geometry,
+                       output: output, outputLayout: outputLayout, quantization: quantization,
+                       scratch: scratch.assumingMemoryBound(to: Int16.self))
+        return
+    }
     convolveReference(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
                       weights: weights, bias: bias, geometry: geometry,
                       output: output, outputLayout: outputLayout, quantization: quantization)
@@ -21,8 +28,14 @@ func fullyConnected(
     input: UnsafePointer<Int8>, inputCount: Int, inputZeroPoint: Int32,
     weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
     output: UnsafeMutablePointer<Int8>, outputCount: Int,
-    quantization: OutputQuantization, kernels: KernelSet
+    quantization: OutputQuantization, scratch: UnsafeMutableRawPointer, kernels: KernelSet
 ) {
+    if kernels == .optimized {
+        fullyConnectedOptimized(input: input, inputCount: inputCount, inputZeroPoint: inputZeroPoint,
+                                weights: weights, bias: bias, output: output, outputCount: outputCount,
+                                quantization: quantization, scratch: scratch.assumingMemoryBound(to: Int16.self))
+        return
+    }
     fullyConnectedReference(input: input, inputCount: inputCount, inputZeroPoint: inputZeroPoint,
                             weights: weights, bias: bias, output: output, outputCount: outputCount,
                             quantization: quantization)
@@ -38,4 +51,23 @@ func pool(
     poolReference(kind: kind, input: input, inputLayout: inputLayout, geometry: geometry,
                   output: output, outputLayout: outputLayout,
                   activationMin: activationMin, activationMax: activationMax)
+}
+
+/// Scratch bytes the optimized kernel of a layer needs (0 for the rest). The
+/// exporter plans exactly this into the model's arena; the loader refuses a
+/// model that plans less.
+///
+/// - convolution: `convolutionIm2colScratchBytes` (one int16 patch);
+/// - fully connected: `fullyConnectedScratchBytes` (the input as int16).
+public func kernelScratchBytes(opcode: Opcode, kernelHeight: Int, kernelWidth: Int,
+                               inputChannels: Int, inputElements: Int) -> Int {
+    switch opcode {
+    case .convolution:
+        return convolutionIm2colScratchBytes(kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                                             inputChannels: inputChannels)
+    case .fullyConnected:
+        return fullyConnectedScratchBytes(inputCount: inputElements)
+    default:
+        return 0
+    }
 }

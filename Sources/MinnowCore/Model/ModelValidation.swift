@@ -202,9 +202,13 @@ extension Model {
         guard l.scratchBytes >= needed else { throw .scratchInvalid(needed: needed) }
     }
 
-    /// Bytes of scratch the kernels need for layer `index` (0 for every kernel of this version).
+    /// Bytes of scratch the kernels need for layer `index` (see `kernelScratchBytes`).
     public func scratchBytesNeeded(_ index: Int) -> Int {
-        0
+        let l = layer(index)
+        let input = tensor(l.input(0)).layout
+        return kernelScratchBytes(opcode: l.opcode, kernelHeight: l.geometry.kernelHeight,
+                                  kernelWidth: l.geometry.kernelWidth, inputChannels: input.channels,
+                                  inputElements: input.elementCount)
     }
 
     // MARK: The arena plan

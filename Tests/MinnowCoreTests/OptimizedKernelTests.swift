@@ -1,0 +1,68 @@
+import Testing
+@testable import MinnowCore
+
+/// Every optimized kernel agrees bit for bit with its reference on random
+/// shapes, strides, paddings, zero points and requantization.
+@Suite struct OptimizedKernelTests {
+    static func randomMultipliers(_ n: Int, _ rng: inout SeededGenerator) -> ([Int32], [Int32]) {
+        ((0..<n).map { _ in Int32.random(in: (1 << 30)...Int32.max, using: &rng) },
+         (0..<n).map { _ in Int32.random(in: -12...2, using: &rng) })
+    }
+
+    @Test func convolutionMatchesReference() {
+        var rng = SeededGenerator(seed: 2024)
+        for trial in 0..<300 {
+            let kh = Int.random(in: 1...5, using: &rng), kw = Int.random(in: 1...5, using: &rng)
+            let sh = Int.random(in: 1...3, using: &rng), sw = Int.random(in: 1...3, using: &rng)
+            let c = Int.random(in: 1...19, using: &rng), k = Int.random(in: 1...17, using: &rng)
+            let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
+            let padBottom = Int.random(in: 0..<kh, using: &rng), padRight = Int.random(in: 0..<kw, using: &rng)
+            let h = Int.random(in: max(1, kh - padTop - padBottom)...12, using: &rng)
+            let w = Int.random(in: max(1, kw - padLeft - padRight)...12, using: &rng)
+            let outH = (h + padTop + padBottom - kh) / sh + 1, outW = (w + padLeft + padRight - kw) / sw + 1
+            let stride = c + (trial % 3 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
+            let outStride = k + (trial % 4 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
+            let inLayout = FeatureMapLayout(height: h, width: w, channels: c, pixelStride: stride)
+            let outLayout = FeatureMapLayout(height: outH, width: outW, channels: k, pixelStride: outStride)
+            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
+            let weights = (0..<(k * kh * kw * c)).map { _ in Int8.random(in: -127...127, using: &rng) }
+            let bias: [Int32]? = trial % 5 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
+            let (m, s) = Self.randomMultipliers(k, &rng)
+            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            let lo = Int32.random(in: -128...0, using: &rng)
+            let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+                                   padTop: padTop, padLeft: padLeft)
+            let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
+                                     outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
+                                     min: lo, max: 127, kernels: .reference)
+            let optimized = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
+                                     outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
+                                     min: lo, max: 127, kernels: .optimized)
+            // Compare the written elements only (slices leave gaps between pixels).
+            for p in 0..<(outH * outW) {
+                for ch in 0..<k where reference[p * outStride + ch] != optimized[p * outStride + ch] {
+                    Issue.record("trial \(trial): \(kh)x\(kw)/\(sh)x\(sw) pad \(padTop),\(padLeft) c=\(c) k=\(k): pixel \(p) channel \(ch): \(reference[p * outStride + ch]) vs \(optimized[p * outStride + ch])")
+                    return
+                }
+            }
+        }
+    }
+
+    @Test func fullyConnectedMatchesReference() {
+        var rng = SeededGenerator(seed: 77)
+        for trial in 0..<300 {
+            let n = Int.random(in: 1...700, using: &rng), units = Int.random(in: 1...40, using: &rng)
+            let input = (0..<n).map { _ in Int8.random(in: -128...127, using: &rng) }
+            let weights = (0..<(n * units)).map { _ in Int8.random(in: -127...127, using: &rng) }
+            let bias: [Int32]? = trial % 4 == 0 ? nil : (0..<units).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
+            let (m, s) = Self.randomMultipliers(units, &rng)
+            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            let args = (zpIn, zpOut)
+            let r = fullyConnected(input, inputZeroPoint: args.0, weights: weights, bias: bias, units: units,
+                                   multipliers: m, shifts: s, outputZeroPoint: args.1, min: -128, max: 127, kernels: .reference)
+            let o = fullyConnected(input, inputZeroPoint: args.0, weights: weights, bias: bias, units: units,
+                                   multipliers: m, shifts: s, outputZeroPoint: args.1, min: -128, max: 127, kernels: .optimized)
+            #expect(r == o, "trial \(trial): n=\(n) units=\(units)")
+        }
+    }
+}
