@@ -69,7 +69,8 @@ public struct MemoryPlan: Sendable {
         let kernel: Extent2
         if case let .convolution(c) = analysis.architecture.layers[index].operation { kernel = c.kernel } else { kernel = .square(1) }
         return kernelScratchBytes(opcode: opcode, kernelHeight: kernel.height, kernelWidth: kernel.width,
-                                  inputChannels: input.channels, inputElements: input.elementCount)
+                                  inputChannels: input.channels, inputElements: input.elementCount,
+                                  outputChannels: layer.outputShape.channels)
     }
 
     /// Plans a graph given by tensor sizes and, per layer in execution order,

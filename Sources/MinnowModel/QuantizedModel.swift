@@ -108,7 +108,8 @@ public struct QuantizedModel: Equatable, Sendable {
                        let input = tensors[layer.inputs[0]].shape
                        return kernelScratchBytes(opcode: layer.opcode, kernelHeight: layer.geometry.kernelHeight,
                                                  kernelWidth: layer.geometry.kernelWidth,
-                                                 inputChannels: input.channels, inputElements: input.elementCount)
+                                                 inputChannels: input.channels, inputElements: input.elementCount,
+                                                 outputChannels: tensors[layer.output].shape.channels)
                    })
     }
 }

@@ -44,7 +44,8 @@ func convolve(_ input: [Int8], _ inLayout: FeatureMapLayout, inputZeroPoint: Int
                             case .optimized:
                                 let bytes = convolutionIm2colScratchBytes(kernelHeight: geometry.kernelHeight,
                                                                           kernelWidth: geometry.kernelWidth,
-                                                                          inputChannels: inLayout.channels)
+                                                                          inputChannels: inLayout.channels,
+                                                                          outputChannels: outLayout.channels)
                                 let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 16, alignment: 16)
                                 defer { scratch.deallocate() }
                                 MinnowCore.convolve(input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: inputZeroPoint,

@@ -5,7 +5,8 @@
 /// `convolveReference`: the same integer sum in a different order (int32
 /// addition is associative when no partial sum overflows, and none can).
 ///
-/// - scratch: `convolutionIm2colScratchBytes(...)` bytes, 2-byte aligned.
+/// - scratch: `convolutionIm2colScratchBytes(...)` bytes, 2-byte aligned:
+///   16 zero int16 guard values, then the patch.
 func convolveIm2col(
     input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, inputZeroPoint: Int32,
     weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
@@ -17,18 +18,41 @@ func convolveIm2col(
     let rowLength = g.kernelWidth * channels
     let patchLength = g.kernelHeight * rowLength
     let zeroPoint = Int16(truncatingIfNeeded: inputZeroPoint)
+    for i in 0..<dotProductGuardElements { scratch[i] = 0 }
+    let patch = scratch + dotProductGuardElements
+    // The accumulators follow the patch (4-byte aligned: the patch length is rounded up to 2 elements).
+    let accumulators = UnsafeMutableRawPointer(patch + ((patchLength + 1) & ~1)).assumingMemoryBound(to: Int32.self)
     for outY in 0..<outputLayout.height {
         let originY = outY * g.strideHeight - g.padTop
         for outX in 0..<outputLayout.width {
             let originX = outX * g.strideWidth - g.padLeft
             // Gather the patch row by row; out-of-bounds taps are real zeros.
-            var p = scratch
+            var p = patch
             for ky in 0..<g.kernelHeight {
                 let y = originY + ky
                 if y < 0 || y >= inputLayout.height {
                     for i in 0..<rowLength { p[i] = 0 }
                 } else {
                     let row = input + y * inputLayout.width * inputLayout.pixelStride
+                    if originX >= 0 && originX + g.kernelWidth <= inputLayout.width
+                        && inputLayout.pixelStride == channels {
+                        // The whole row of the window is one contiguous run.
+                        let src = row + originX * channels
+                        var i = 0
+                        while i + 16 <= rowLength {
+                            let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Int8>.self)
+                            UnsafeMutableRawPointer(p + i).storeBytes(
+                                of: SIMD16<Int16>(truncatingIfNeeded: v) &- SIMD16<Int16>(repeating: zeroPoint),
+                                as: SIMD16<Int16>.self)
+                            i += 16
+                        }
+                        while i < rowLength {
+                            p[i] = Int16(src[i]) &- zeroPoint
+                            i += 1
+                        }
+                        p += rowLength
+                        continue
+                    }
                     for kx in 0..<g.kernelWidth {
                         let x = originX + kx
                         let dst = p + kx * channels
@@ -45,15 +69,18 @@ func convolveIm2col(
             let out = output + (outY * outputLayout.width + outX) * outputLayout.pixelStride
             var w = weights
             for k in 0..<outputLayout.channels {
-                let acc = (bias?[k] ?? 0) &+ dotProduct(w, scratch, count: patchLength)
-                out[k] = q.output(acc, channel: k)
+                accumulators[k] = (bias?[k] ?? 0) &+ dotProductZeroGuarded(w, patch, count: patchLength)
                 w += patchLength
             }
+            requantizeChannels(accumulators, count: outputLayout.channels, first: 0, quantization: q, output: out)
         }
     }
 }
 
-/// Scratch bytes of `convolveIm2col`: one int16 patch of kh · kw · C values.
-public func convolutionIm2colScratchBytes(kernelHeight: Int, kernelWidth: Int, inputChannels: Int) -> Int {
-    2 * kernelHeight * kernelWidth * inputChannels
+/// Scratch bytes of `convolveIm2col`: 16 zero int16s, one int16 patch of
+/// kh · kw · C values (rounded up to an even count), then one int32
+/// accumulator per output channel.
+public func convolutionIm2colScratchBytes(kernelHeight: Int, kernelWidth: Int, inputChannels: Int,
+                                          outputChannels: Int) -> Int {
+    2 * (dotProductGuardElements + ((kernelHeight * kernelWidth * inputChannels + 1) & ~1)) + 4 * outputChannels
 }

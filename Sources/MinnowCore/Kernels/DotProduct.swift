@@ -22,3 +22,21 @@ func dotProduct(_ w: UnsafePointer<Int8>, _ x: UnsafePointer<Int16>, count: Int)
     }
     return sum
 }
+
+/// `dotProduct` for the hot loops: a plain scalar loop that LLVM
+/// vectorises by itself (`vpmovsxbw` + `vpmaddwd` with AVX2). Explicit SIMD
+/// widening (`SIMD16<Int32>(truncatingIfNeeded:)`) compiles to an
+/// out-of-line call per step on this toolchain, so it is avoided here.
+/// The 16 int16 values before `x` are zero (kept for kernels that read a
+/// ragged head as one full step).
+@inline(__always)
+func dotProductZeroGuarded(_ w: UnsafePointer<Int8>, _ x: UnsafePointer<Int16>, count: Int) -> Int32 {
+    var sum: Int32 = 0
+    for i in 0..<count {
+        sum = sum &+ Int32(w[i]) &* Int32(x[i])
+    }
+    return sum
+}
+
+/// Int16 zeros kept before an int16 scratch vector for `dotProductZeroGuarded`.
+let dotProductGuardElements = 16

@@ -60,11 +60,11 @@ func pool(
 /// - convolution: `convolutionIm2colScratchBytes` (one int16 patch);
 /// - fully connected: `fullyConnectedScratchBytes` (the input as int16).
 public func kernelScratchBytes(opcode: Opcode, kernelHeight: Int, kernelWidth: Int,
-                               inputChannels: Int, inputElements: Int) -> Int {
+                               inputChannels: Int, inputElements: Int, outputChannels: Int) -> Int {
     switch opcode {
     case .convolution:
         return convolutionIm2colScratchBytes(kernelHeight: kernelHeight, kernelWidth: kernelWidth,
-                                             inputChannels: inputChannels)
+                                             inputChannels: inputChannels, outputChannels: outputChannels)
     case .fullyConnected:
         return fullyConnectedScratchBytes(inputCount: inputElements)
     default:

@@ -106,6 +106,9 @@ public struct Model {
               inputTensor < tensorCount, outputTensor < tensorCount, inputTensor != outputTensor,
               tensorTable % a == 0, layerTable % a == 0, dataOffset % a == 0,
               tensorTable >= UInt32(ModelFormat.headerBytes),
+              // Optimized kernels may read up to 15 bytes before a weights block
+              // (multiplied by zero): the data never starts inside the first 64 bytes.
+              dataOffset >= UInt32(ModelFormat.headerBytes),
               fits(tensorTable, UInt64(tensorCount) * UInt64(ModelFormat.tensorRecordBytes), count),
               fits(layerTable, UInt64(layerCount) * UInt64(ModelFormat.layerRecordBytes), count),
               fits(dataOffset, UInt64(dataBytes), count),

@@ -208,7 +208,8 @@ extension Model {
         let input = tensor(l.input(0)).layout
         return kernelScratchBytes(opcode: l.opcode, kernelHeight: l.geometry.kernelHeight,
                                   kernelWidth: l.geometry.kernelWidth, inputChannels: input.channels,
-                                  inputElements: input.elementCount)
+                                  inputElements: input.elementCount,
+                                  outputChannels: tensor(l.output).layout.channels)
     }
 
     // MARK: The arena plan

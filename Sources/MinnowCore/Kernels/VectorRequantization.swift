@@ -1,0 +1,57 @@
+/// `requantize(_:multiplier:shift:)` on 8 lanes at once, bit-exact with the
+/// scalar function for multipliers in [0, 2^31) and shifts in −31...30 (the
+/// ranges the model loader enforces; the one saturating SRDHM case needs a
+/// multiplier of Int32.min and cannot occur).
+///
+/// SRDHM in 64-bit lanes (`vpmuldq`), the truncating division by 2^31 as a
+/// shift after adding 2^31 − 1 to negative values, RDBPOT with per-lane
+/// shifts (`vpsravd`) and sign-bit arithmetic instead of selects.
+@inline(__always)
+func requantize8(_ acc: SIMD8<Int32>, multiplier: SIMD8<Int32>, shift: SIMD8<Int32>) -> SIMD8<Int32> {
+    let zero = SIMD8<Int32>()
+    let left = pointwiseMax(shift, zero)
+    let right = pointwiseMax(zero &- shift, zero)
+    let x = acc &<< left
+    let low = srdhm4(x.lowHalf, multiplier.lowHalf)
+    let high = srdhm4(x.highHalf, multiplier.highHalf)
+    let h = SIMD8<Int32>(lowHalf: low, highHalf: high)
+    let mask = (SIMD8<Int32>(repeating: 1) &<< right) &- 1
+    let remainder = h & mask
+    let threshold = (mask &>> 1) &- (h &>> 31)
+    return (h &>> right) &- ((threshold &- remainder) &>> 31)
+}
+
+/// Saturating rounding doubling high multiply on 4 lanes (b ≥ 0).
+@inline(__always)
+func srdhm4(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>) -> SIMD4<Int32> {
+    let p = SIMD4<Int64>(Int64(a[0]), Int64(a[1]), Int64(a[2]), Int64(a[3]))
+        &* SIMD4<Int64>(Int64(b[0]), Int64(b[1]), Int64(b[2]), Int64(b[3]))
+    let negative = p &>> 63
+    let nudge = SIMD4<Int64>(repeating: 1 << 30) &- (negative & SIMD4<Int64>(repeating: (1 << 31) - 1))
+    let v = p &+ nudge
+    let q = (v &+ ((v &>> 63) & SIMD4<Int64>(repeating: (1 << 31) - 1))) &>> 31
+    return SIMD4<Int32>(Int32(truncatingIfNeeded: q[0]), Int32(truncatingIfNeeded: q[1]),
+                        Int32(truncatingIfNeeded: q[2]), Int32(truncatingIfNeeded: q[3]))
+}
+
+/// Requantizes `count` int32 accumulators of consecutive channels starting at
+/// channel `first` and stores them as int8 (clamped) to `output[0..<count]`.
+@inline(__always)
+func requantizeChannels(_ acc: UnsafePointer<Int32>, count: Int, first: Int,
+                        quantization q: OutputQuantization, output: UnsafeMutablePointer<Int8>) {
+    var c = 0
+    let lower = SIMD8<Int32>(repeating: q.activationMin), upper = SIMD8<Int32>(repeating: q.activationMax)
+    let zeroPoint = SIMD8<Int32>(repeating: q.zeroPoint)
+    while c + 8 <= count {
+        let a = UnsafeRawPointer(acc + c).loadUnaligned(as: SIMD8<Int32>.self)
+        let m = UnsafeRawPointer(q.multipliers + first + c).loadUnaligned(as: SIMD8<Int32>.self)
+        let s = UnsafeRawPointer(q.shifts + first + c).loadUnaligned(as: SIMD8<Int32>.self)
+        let r = pointwiseMin(pointwiseMax(requantize8(a, multiplier: m, shift: s) &+ zeroPoint, lower), upper)
+        for i in 0..<8 { output[c + i] = Int8(truncatingIfNeeded: r[i]) }
+        c += 8
+    }
+    while c < count {
+        output[c] = q.output(acc[c], channel: first + c)
+        c += 1
+    }
+}
