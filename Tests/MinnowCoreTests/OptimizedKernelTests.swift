@@ -66,3 +66,28 @@ import Testing
         }
     }
 }
+
+extension OptimizedKernelTests {
+    @Test func poolingMatchesReference() {
+        var rng = SeededGenerator(seed: 5150)
+        for trial in 0..<400 {
+            let kh = Int.random(in: 1...4, using: &rng), kw = Int.random(in: 1...4, using: &rng)
+            let sh = Int.random(in: 1...3, using: &rng), sw = Int.random(in: 1...3, using: &rng)
+            let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
+            let h = Int.random(in: kh...11, using: &rng), w = Int.random(in: kw...11, using: &rng)
+            let c = Int.random(in: 1...20, using: &rng)
+            let outH = (h + padTop - kh) / sh + 1, outW = (w + padLeft - kw) / sw + 1
+            let stride = c + (trial % 3 == 0 ? 3 : 0)
+            let inLayout = FeatureMapLayout(height: h, width: w, channels: c, pixelStride: stride)
+            let outLayout = FeatureMapLayout(height: outH, width: outW, channels: c)
+            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
+            let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+                                   padTop: padTop, padLeft: padLeft)
+            for kind in [PoolingKind.max, .min, .average] {
+                let r = pool(kind, input, inLayout, geometry: g, outLayout: outLayout, kernels: .reference)
+                let o = pool(kind, input, inLayout, geometry: g, outLayout: outLayout, kernels: .optimized)
+                #expect(r == o, "trial \(trial) \(kind)")
+            }
+        }
+    }
+}

@@ -48,6 +48,13 @@ func pool(
     output: UnsafeMutablePointer<Int8>, outputLayout: FeatureMapLayout,
     activationMin: Int32, activationMax: Int32, kernels: KernelSet
 ) {
+    if kernels == .optimized && kind != .average && inputLayout.height > 0 {
+        poolMaxMinOptimized(isMax: kind == .max, input: input, inputLayout: inputLayout, geometry: geometry,
+                            output: output, outputLayout: outputLayout,
+                            activationMin: Int8(truncatingIfNeeded: activationMin),
+                            activationMax: Int8(truncatingIfNeeded: activationMax))
+        return
+    }
     poolReference(kind: kind, input: input, inputLayout: inputLayout, geometry: geometry,
                   output: output, outputLayout: outputLayout,
                   activationMin: activationMin, activationMax: activationMax)
