@@ -8,13 +8,13 @@
 ///            + cyclesPerLayer                              (dispatch, loop set-up)
 ///
 /// time = cycles / clock. The figures are *assumptions* for a scalar int8
-/// engine compiled with Embedded Swift (`-Osize`): a MAC is about six
-/// instructions (ldrsb, ldrsb, sub, mla, subs, bne — measured, see
-/// docs/firmware-sim.md), which costs ≈ 7 cycles on a Cortex-M4 (loads 2
-/// cycles, taken branch 2–3), ≈ 3 on the dual-issue Cortex-M7, ≈ 10 on a
-/// Cortex-M0+ (no MLA and only register-offset LDRSB, so more instructions).
-/// Requantization is a 32×32→64 multiply and rounding shifts: cheap with
-/// SMULL (M4/M7), a software 64-bit multiply on the M0+. Flash wait states
+/// engine compiled with Embedded Swift (`-Osize`). QEMU instruction counts of
+/// the Cortex-M4 build (docs/cortex-m.md) give 6.32 instructions per MAC
+/// (ldrsb, ldrsb, sub, mla, subs, bne) and 51.5 per requantization; as
+/// cycles that is ≈ 7 per MAC on a Cortex-M4 (loads 2 cycles, taken branch
+/// 2–3) and ≈ 55 per requantization, ≈ 3 and ≈ 30 on the dual-issue
+/// Cortex-M7, ≈ 10 and ≈ 120 on a Cortex-M0+ (no MLA, only register-offset
+/// LDRSB, the 64-bit multiply of requantization in software). Flash wait states
 /// are taken as hidden by the ART accelerator / caches. Hand-tuned SIMD
 /// kernels (CMSIS-NN, SMLAD) reach ≈ 1–2 cycles per MAC on an M4: these
 /// estimates are an upper bound for them. Replace a core's figures with
@@ -40,14 +40,14 @@ public struct LatencyModel: Equatable, Sendable {
     public static func assumed(for core: CoreClass) -> LatencyModel {
         switch core {
         case .cortexM0Plus:
-            return LatencyModel(cyclesPerMAC: 10, cyclesPerRequantize: 60, cyclesPerElement: 6, cyclesPerLayer: 2000,
-                                basis: "assumed: scalar int8 loop on Cortex-M0+ (no MLA, no 64-bit multiply)")
+            return LatencyModel(cyclesPerMAC: 10, cyclesPerRequantize: 120, cyclesPerElement: 6, cyclesPerLayer: 2000,
+                                basis: "assumed: scalar int8 loop on Cortex-M0+ (no MLA, 64-bit multiply in software)")
         case .cortexM4F:
-            return LatencyModel(cyclesPerMAC: 7, cyclesPerRequantize: 20, cyclesPerElement: 4, cyclesPerLayer: 1000,
-                                basis: "assumed: scalar int8 loop on Cortex-M4 (~6 instructions per MAC, no SIMD)")
+            return LatencyModel(cyclesPerMAC: 7, cyclesPerRequantize: 55, cyclesPerElement: 4, cyclesPerLayer: 1000,
+                                basis: "assumed from QEMU counts of the M4 build: 6.32 instructions/MAC, 51.5/requantize; no SIMD")
         case .cortexM7:
-            return LatencyModel(cyclesPerMAC: 3, cyclesPerRequantize: 10, cyclesPerElement: 2, cyclesPerLayer: 1000,
-                                basis: "assumed: scalar int8 loop on dual-issue Cortex-M7")
+            return LatencyModel(cyclesPerMAC: 3, cyclesPerRequantize: 30, cyclesPerElement: 2, cyclesPerLayer: 1000,
+                                basis: "assumed: the M4 instruction counts on a dual-issue Cortex-M7")
         }
     }
 
