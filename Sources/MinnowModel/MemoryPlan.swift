@@ -66,11 +66,16 @@ public struct MemoryPlan: Sendable {
         case .dense: opcode = .fullyConnected
         default: return 0
         }
-        let kernel: Extent2
-        if case let .convolution(c) = analysis.architecture.layers[index].operation { kernel = c.kernel } else { kernel = .square(1) }
-        return kernelScratchBytes(opcode: opcode, kernelHeight: kernel.height, kernelWidth: kernel.width,
-                                  inputChannels: input.channels, inputElements: input.elementCount,
-                                  outputChannels: layer.outputShape.channels)
+        var geometry = WindowGeometry(kernelHeight: 1, kernelWidth: 1)
+        if case let .convolution(c) = analysis.architecture.layers[index].operation {
+            geometry = WindowGeometry(kernelHeight: c.kernel.height, kernelWidth: c.kernel.width,
+                                      strideHeight: c.stride.height, strideWidth: c.stride.width,
+                                      padTop: layer.padding.top, padLeft: layer.padding.left)
+        }
+        let out = layer.outputShape
+        return kernelScratchBytes(opcode: opcode, geometry: geometry, inputChannels: input.channels,
+                                  inputElements: input.elementCount, outputHeight: out.height,
+                                  outputWidth: out.width, outputChannels: out.channels)
     }
 
     /// Plans a graph given by tensor sizes and, per layer in execution order,

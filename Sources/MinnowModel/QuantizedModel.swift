@@ -106,10 +106,11 @@ public struct QuantizedModel: Equatable, Sendable {
                    inputTensor: inputTensor, outputTensor: outputTensor,
                    scratchBytes: layers.map { layer in
                        let input = tensors[layer.inputs[0]].shape
-                       return kernelScratchBytes(opcode: layer.opcode, kernelHeight: layer.geometry.kernelHeight,
-                                                 kernelWidth: layer.geometry.kernelWidth,
+                       let output = tensors[layer.output].shape
+                       return kernelScratchBytes(opcode: layer.opcode, geometry: layer.geometry,
                                                  inputChannels: input.channels, inputElements: input.elementCount,
-                                                 outputChannels: tensors[layer.output].shape.channels)
+                                                 outputHeight: output.height, outputWidth: output.width,
+                                                 outputChannels: output.channels)
                    })
     }
 }

@@ -42,10 +42,11 @@ func convolve(_ input: [Int8], _ inLayout: FeatureMapLayout, inputZeroPoint: Int
                                                   weights: w.baseAddress!, bias: b, geometry: geometry,
                                                   output: o.baseAddress!, outputLayout: outLayout, quantization: q)
                             case .optimized:
-                                let bytes = convolutionIm2colScratchBytes(kernelHeight: geometry.kernelHeight,
-                                                                          kernelWidth: geometry.kernelWidth,
-                                                                          inputChannels: inLayout.channels,
-                                                                          outputChannels: outLayout.channels)
+                                let bytes = kernelScratchBytes(opcode: .convolution, geometry: geometry,
+                                                               inputChannels: inLayout.channels,
+                                                               inputElements: inLayout.elementCount,
+                                                               outputHeight: outLayout.height, outputWidth: outLayout.width,
+                                                               outputChannels: outLayout.channels)
                                 let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 16, alignment: 16)
                                 defer { scratch.deallocate() }
                                 MinnowCore.convolve(input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: inputZeroPoint,

@@ -10,6 +10,14 @@ func convolve(
     output: UnsafeMutablePointer<Int8>, outputLayout: FeatureMapLayout,
     quantization: OutputQuantization, scratch: UnsafeMutableRawPointer, kernels: KernelSet
 ) {
+    if kernels == .optimized && usesSingleChannelKernel(inputChannels: inputLayout.channels,
+                                                         strideWidth: geometry.strideWidth) {
+        convolveSingleChannel(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
+                              weights: weights, bias: bias, geometry: geometry,
+                              output: output, outputLayout: outputLayout, quantization: quantization,
+                              scratch: scratch.assumingMemoryBound(to: Int16.self))
+        return
+    }
     if kernels == .optimized {
         convolveIm2col(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
                        weights: weights, bias: bias, geometry: geometry,
@@ -64,12 +72,18 @@ func pool(
 /// exporter plans exactly this into the model's arena; the loader refuses a
 /// model that plans less.
 ///
-/// - convolution: `convolutionIm2colScratchBytes` (one int16 patch);
+/// - convolution: `singleChannelScratchBytes` (one input channel, horizontal
+///   stride 1) or `convolutionIm2colScratchBytes` (one int16 patch);
 /// - fully connected: `fullyConnectedScratchBytes` (the input as int16).
-public func kernelScratchBytes(opcode: Opcode, kernelHeight: Int, kernelWidth: Int,
-                               inputChannels: Int, inputElements: Int, outputChannels: Int) -> Int {
+public func kernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
+                               inputChannels: Int, inputElements: Int,
+                               outputHeight: Int, outputWidth: Int, outputChannels: Int) -> Int {
+    let kernelHeight = geometry.kernelHeight, kernelWidth = geometry.kernelWidth
     switch opcode {
     case .convolution:
+        if usesSingleChannelKernel(inputChannels: inputChannels, strideWidth: geometry.strideWidth) {
+            return singleChannelScratchBytes(geometry: geometry, outputHeight: outputHeight, outputWidth: outputWidth)
+        }
         return convolutionIm2colScratchBytes(kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                                              inputChannels: inputChannels, outputChannels: outputChannels)
     case .fullyConnected:

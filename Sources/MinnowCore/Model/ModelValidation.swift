@@ -206,10 +206,10 @@ extension Model {
     public func scratchBytesNeeded(_ index: Int) -> Int {
         let l = layer(index)
         let input = tensor(l.input(0)).layout
-        return kernelScratchBytes(opcode: l.opcode, kernelHeight: l.geometry.kernelHeight,
-                                  kernelWidth: l.geometry.kernelWidth, inputChannels: input.channels,
-                                  inputElements: input.elementCount,
-                                  outputChannels: tensor(l.output).layout.channels)
+        let output = tensor(l.output).layout
+        return kernelScratchBytes(opcode: l.opcode, geometry: l.geometry, inputChannels: input.channels,
+                                  inputElements: input.elementCount, outputHeight: output.height,
+                                  outputWidth: output.width, outputChannels: output.channels)
     }
 
     // MARK: The arena plan
