@@ -99,7 +99,7 @@ public struct SimulatorHooks: Sendable {
     /// nil → no measured run; the report has estimates only.
     public var modelRunner: (@Sendable (RunRequest) throws -> MeasuredRun)?
     /// The kernel scratch a layer needs, when the plan is made here (no model
-    /// file). nil → `ScratchEstimate.bytes(for:)`. The engine's size query belongs here.
+    /// file). nil → the engine's own query (`MemoryPlan.kernelScratch`).
     public var scratchBytes: (@Sendable (LayerAnalysis) -> Int)?
 
     public init(modelFileReader: (@Sendable (String) throws -> LoadedModel)? = nil,
@@ -118,20 +118,6 @@ public struct SimulatorHooks: Sendable {
 }
 
 // MARK: - Estimates used when there is no model file
-
-/// Kernel scratch assumed when the plan is made here (no model file): direct
-/// convolution and fully connected kernels keep accumulators in registers
-/// (no scratch); global average pooling sums each channel in an int32
-/// (4 bytes per channel); softmax keeps one int32 per class.
-public enum ScratchEstimate {
-    public static func bytes(for layer: LayerAnalysis) -> Int {
-        switch layer.kind {
-        case "global_avgpool": return 4 * layer.outputShape.channels
-        case "softmax": return 4 * layer.outputShape.elementCount
-        default: return 0
-        }
-    }
-}
 
 /// The flash a model file would take, computed from the layer list with the
 /// layout of model file version 1 (MinnowCore/Model/ModelFormat.swift), used
@@ -290,8 +276,11 @@ public struct SimulationReport: Sendable {
                 reserves: Reserves = .standard, measured: MeasuredRun? = nil,
                 notes: [String] = [], scratchBytes: ((LayerAnalysis) -> Int)? = nil) throws(ArchitectureError) {
         let analysis = try ArchitectureAnalysis(model.architecture)
-        let scratch = scratchBytes ?? ScratchEstimate.bytes(for:)
-        let plan = model.plan ?? MemoryPlan(analysis, scratchBytes: { scratch(analysis.layers[$0]) })
+        // Without a file: the engine's own scratch query (MemoryPlan's default),
+        // so the plan equals the one the exporter writes for this net.
+        let plan = model.plan ?? (scratchBytes.map { query in
+            MemoryPlan(analysis, scratchBytes: { query(analysis.layers[$0]) })
+        } ?? MemoryPlan(analysis))
         self.init(analysis: analysis, plan: plan, model: model, board: board,
                   latency: latency ?? .assumed(for: board.core), reserves: reserves,
                   measured: measured, notes: notes)
