@@ -65,10 +65,38 @@ let package = Package(
             swiftSettings: optimized
         ),
 
+        // MARK: - C API (Sources/MinnowC/include/minnow.h; Embedded build: tools/build-embedded.sh)
+        .target(
+            name: "MinnowC",
+            dependencies: ["MinnowCore"],
+            exclude: ["include"],
+            swiftSettings: optimized
+        ),
+        // Random-weight LeNet-5 / Inception-lite / all-opcode models + C arrays for the C host and firmware tests
+        .executableTarget(
+            name: "minnow-fixtures",
+            dependencies: ["MinnowExport", "MinnowTraining", "MinnowModel", "MinnowCore"],
+            swiftSettings: optimized
+        ),
+
+        // MARK: - Benchmarks (tools/bench-engine.sh runs it in release mode)
+        .executableTarget(
+            name: "minnow-bench",
+            dependencies: ["MinnowModel", "MinnowCore"]
+        ),
+
         // MARK: - Tests
         .target(
             name: "MallocCounter",
             path: "Tests/MallocCounter"
+        ),
+        .target(
+            name: "MinnowCHeader",
+            path: "Tests/MinnowCHeader"
+        ),
+        .testTarget(
+            name: "MinnowCTests",
+            dependencies: ["MinnowC", "MinnowCHeader", "MinnowCore", "MinnowModel", "MallocCounter"]
         ),
         .testTarget(
             name: "MinnowCoreTests",
