@@ -79,7 +79,7 @@ public enum SVGReport {
         let plotW = cw * Double(steps)
         let left = 84.0, legendW = 230.0
         let width = left + plotW + legendW
-        let titleH = 88.0
+        let titleH = r.measured == nil ? 88.0 : 105.0
         let macTop = titleH + 24, macH = 170.0
         let arenaTop = macTop + macH + 44, arenaH = 330.0
         let arenaBottom = arenaTop + arenaH
@@ -100,8 +100,17 @@ public enum SVGReport {
         s += "<text x=\"\(n(left))\" y=\"44\" fill=\"#333\">\(escape(line2))</text>\n"
         let line3 = "arena \(ByteSize.human(t.arenaBytes)) (lower bound \(ByteSize.human(t.arenaLowerBoundBytes))) + runtime reserve \(ByteSize.human(r.reserves.ramBytes)) of \(ByteSize.human(v.board.ramBytes)) RAM"
         s += "<text x=\"\(n(left))\" y=\"61\" fill=\"#333\">\(escape(line3))</text>\n"
+        var measuredText = ""
+        if let m = r.measured {
+            measuredText = "measured: \(fixed(m.totalMicroseconds, 1)) µs per image on \(m.host)"
+            if let acc = m.accuracy { measuredText += ", accuracy \(fixed(acc * 100, 2))%" }
+        }
         let line4 = "est. \(duration(milliseconds: t.estimatedMilliseconds)) on \(v.board.core.rawValue) @ \(fixed(v.board.clockMHz, 0)) MHz at \(fixed(r.latency.cyclesPerMAC, 1)) cycles/MAC (\(r.latency.basis))"
         s += "<text x=\"\(n(left))\" y=\"78\" fill=\"#555\" font-size=\"11\">\(escape(line4))</text>\n"
+
+        if !measuredText.isEmpty {
+            s += "<text x=\"\(n(left))\" y=\"95\" fill=\"#555\" font-size=\"11\">\(escape(measuredText))</text>\n"
+        }
 
         // Column guides.
         s += "<g stroke=\"#eeeeee\" stroke-width=\"1\">\n"
@@ -160,7 +169,7 @@ public enum SVGReport {
             if h >= 13 && maxChars >= 3 {
                 var label = b.name
                 if label.count > maxChars { label = String(label.prefix(maxChars - 1)) + "…" }
-                s += "<text x=\"\(n(x0 + 4))\" y=\"\(n(top + min(h / 2 + 4, 14)))\" font-size=\"10.5\" fill=\"#ffffff\">\(escape(label))</text>\n"
+                s += "<text x=\"\(n(x0 + 4))\" y=\"\(n(top + min(h / 2 + 4, 14)))\" font-size=\"10.5\" fill=\"\(key == "scratch" ? "#5a1020" : "#ffffff")\">\(escape(label))</text>\n"
             }
         }
         // Live bytes per step (the lower bound is its maximum).
