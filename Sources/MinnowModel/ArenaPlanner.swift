@@ -15,15 +15,29 @@ public enum ArenaPlanner {
         public var size: Int
         public var firstStep: Int
         public var lastStep: Int
+        /// A buffer that shrinks: after step `shrinkAfterStep` only its first
+        /// `shrunkSize` bytes stay in use (an in-place pooling output over its
+        /// input). nil: the full size for the whole lifetime.
+        public var shrunkSize: Int?
+        public var shrinkAfterStep: Int
 
-        public init(size: Int, firstStep: Int, lastStep: Int) {
+        public init(size: Int, firstStep: Int, lastStep: Int, shrunkSize: Int? = nil, shrinkAfterStep: Int = 0) {
             self.size = size
             self.firstStep = firstStep
             self.lastStep = lastStep
+            self.shrunkSize = shrunkSize
+            self.shrinkAfterStep = shrinkAfterStep
         }
 
         func overlapsInTime(_ other: Buffer) -> Bool {
             firstStep <= other.lastStep && other.firstStep <= lastStep
+        }
+
+        /// Bytes this buffer occupies while `other` is alive.
+        func extent(during other: Buffer) -> Int {
+            guard let shrunk = shrunkSize else { return size }
+            let fullPhaseOverlaps = firstStep <= other.lastStep && other.firstStep <= shrinkAfterStep
+            return fullPhaseOverlaps ? size : shrunk
         }
     }
 
@@ -40,13 +54,47 @@ public enum ArenaPlanner {
     }
 
     /// Plans `buffers`; every offset is a multiple of `alignment` (a power of two).
+    /// First fit in a few placement orders — largest first (TFLM's), earliest
+    /// first, and largest size × lifetime first — keeping the smallest result
+    /// (the first of equals). Deterministic.
     public static func plan(_ buffers: [Buffer], alignment: Int = 16) -> Plan {
-        let order = buffers.indices.sorted { a, b in
-            let (x, y) = (buffers[a], buffers[b])
-            if x.size != y.size { return x.size > y.size }
-            if x.firstStep != y.firstStep { return x.firstStep < y.firstStep }
-            return a < b
+        let orders: [(Int, Int) -> Bool] = [
+            { a, b in
+                let (x, y) = (buffers[a], buffers[b])
+                if x.size != y.size { return x.size > y.size }
+                if x.firstStep != y.firstStep { return x.firstStep < y.firstStep }
+                return a < b
+            },
+            { a, b in
+                let (x, y) = (buffers[a], buffers[b])
+                if x.firstStep != y.firstStep { return x.firstStep < y.firstStep }
+                if x.size != y.size { return x.size > y.size }
+                return a < b
+            },
+            { a, b in
+                let (x, y) = (buffers[a], buffers[b])
+                let (u, v) = (x.size * (x.lastStep - x.firstStep + 1), y.size * (y.lastStep - y.firstStep + 1))
+                if u != v { return u > v }
+                return a < b
+            },
+            { a, b in
+                let (x, y) = (buffers[a], buffers[b])
+                let (u, v) = (x.lastStep - x.firstStep, y.lastStep - y.firstStep)
+                if u != v { return u > v }
+                if x.size != y.size { return x.size > y.size }
+                return a < b
+            },
+        ]
+        var best: Plan?
+        for order in orders {
+            let p = plan(buffers, order: buffers.indices.sorted(by: order), alignment: alignment)
+            if best == nil || p.totalBytes < best!.totalBytes { best = p }
         }
+        return best!
+    }
+
+    /// First fit in the given placement order.
+    static func plan(_ buffers: [Buffer], order: [Int], alignment: Int) -> Plan {
         var offsets = [Int](repeating: 0, count: buffers.count)
         var placed: [Int] = []
         var total = 0
@@ -54,15 +102,21 @@ public enum ArenaPlanner {
             let buffer = buffers[index]
             let size = alignUp(buffer.size, alignment)
             guard size > 0 else { continue }
-            // Occupied intervals of time-overlapping placed buffers, by offset.
-            let busy = placed
-                .filter { buffers[$0].overlapsInTime(buffer) && buffers[$0].size > 0 }
-                .map { (start: offsets[$0], end: offsets[$0] + alignUp(buffers[$0].size, alignment)) }
-                .sorted { $0.start < $1.start }
+            // First fit: move past every placed, time-overlapping buffer whose
+            // bytes (while both live) meet ours, until none does.
+            let others = placed.filter { buffers[$0].overlapsInTime(buffer) && buffers[$0].size > 0 }
             var candidate = 0
-            for interval in busy {
-                if candidate + size <= interval.start { break }
-                candidate = max(candidate, interval.end)
+            var moved = true
+            while moved {
+                moved = false
+                for p in others {
+                    let mine = alignUp(buffer.extent(during: buffers[p]), alignment)
+                    let theirs = alignUp(buffers[p].extent(during: buffer), alignment)
+                    if candidate < offsets[p] + theirs && offsets[p] < candidate + mine {
+                        candidate = offsets[p] + theirs
+                        moved = true
+                    }
+                }
             }
             offsets[index] = candidate
             placed.append(index)

@@ -83,7 +83,9 @@ public enum ModelWriter {
             put16(r + 4, s.height)
             put16(r + 6, s.width)
             put16(r + 8, s.channels)
-            put16(r + 10, s.channels)
+            // A slice of a concatenation output steps over the whole output's pixels.
+            let stride = plan.slices[t].map { model.tensors[$0.parent].shape.channels } ?? s.channels
+            put16(r + 10, stride)
             put32(r + 12, UInt32(bitPattern: tensor.zeroPoint))
             put32(r + 16, tensor.scale.bitPattern)
         }

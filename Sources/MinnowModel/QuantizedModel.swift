@@ -99,18 +99,26 @@ public struct QuantizedModel: Equatable, Sendable {
         self.outputTensor = outputTensor
     }
 
-    /// The arena plan of this graph (what the model file will hold).
-    public var memoryPlan: MemoryPlan {
-        MemoryPlan(tensorNames: tensors.map(\.name), tensorBytes: tensors.map(\.shape.elementCount),
-                   layerInputs: layers.map(\.inputs), layerOutputs: layers.map(\.output),
-                   inputTensor: inputTensor, outputTensor: outputTensor,
-                   scratchBytes: layers.map { layer in
-                       let input = tensors[layer.inputs[0]].shape
-                       let output = tensors[layer.output].shape
-                       return kernelScratchBytes(opcode: layer.opcode, geometry: layer.geometry,
-                                                 inputChannels: input.channels, inputElements: input.elementCount,
-                                                 outputHeight: output.height, outputWidth: output.width,
-                                                 outputChannels: output.channels)
-                   })
+    /// The arena plan of this graph (what the model file will hold), with
+    /// branches written in place into their concatenation output.
+    public var memoryPlan: MemoryPlan { plan(inPlace: true) }
+
+    /// The arena plan, optionally without in-place concatenation and pooling.
+    public func plan(inPlace: Bool) -> MemoryPlan {
+        let graph = MemoryPlan.Graph(
+            tensorNames: tensors.map(\.name), tensorBytes: tensors.map(\.shape.elementCount),
+            tensorChannels: tensors.map(\.shape.channels), opcodes: layers.map(\.opcode),
+            padTopLeft: layers.map { ($0.geometry.padTop, $0.geometry.padLeft) },
+            layerInputs: layers.map(\.inputs), layerOutputs: layers.map(\.output),
+            inputTensor: inputTensor, outputTensor: outputTensor,
+            scratchBytes: layers.map { layer in
+                let input = tensors[layer.inputs[0]].shape
+                let output = tensors[layer.output].shape
+                return kernelScratchBytes(opcode: layer.opcode, geometry: layer.geometry,
+                                          inputChannels: input.channels, inputElements: input.elementCount,
+                                          outputHeight: output.height, outputWidth: output.width,
+                                          outputChannels: output.channels)
+            })
+        return MemoryPlan.best(graph, inPlace: inPlace)
     }
 }

@@ -148,3 +148,27 @@ import MallocCounter
         }
     }
 }
+
+@Suite struct InPlaceConcatTests {
+    /// Inception-lite's branches write straight into their concatenation
+    /// output: the arena drops below the lifetime planner's lower bound, and
+    /// the outputs stay bit-identical to the reference kernels and to a plan
+    /// without the trick.
+    @Test func inceptionLiteArenaBelowTheLowerBound() throws {
+        let architecture = BuiltinArchitectures.inceptionLite
+        let (bytes, quantized, _) = try buildModel(architecture, calibrationImages: 2)
+        let plan = quantized.memoryPlan
+        #expect(!plan.slices.isEmpty && !plan.inPlacePools.isEmpty)
+        #expect(plan.arenaBytes < plan.lowerBoundBytes, "arena \(plan.arenaBytes) vs bound \(plan.lowerBoundBytes)")
+        #expect(plan.arenaBytes < quantized.plan(inPlace: false).arenaBytes)
+        // The simulator's plan of the bare architecture is the same plan.
+        #expect(MemoryPlan(try ArchitectureAnalysis(architecture)).arenaBytes == plan.arenaBytes)
+        let optimized = try InferenceSession(modelBytes: bytes, kernels: .optimized)
+        let reference = try InferenceSession(modelBytes: bytes, kernels: .reference)
+        #expect(optimized.model.arenaBytes == plan.arenaBytes)
+        for image in randomImages(3, architecture.input, seed: 3) {
+            let q = image.map { quantizeToInt8($0, scale: optimized.model.input.scale, zeroPoint: optimized.model.input.zeroPoint) }
+            #expect(try optimized.run(q) == reference.run(q))
+        }
+    }
+}

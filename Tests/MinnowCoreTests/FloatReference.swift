@@ -135,10 +135,10 @@ func randomImages(_ count: Int, _ shape: TensorShape, seed: UInt64) -> [[Float]]
 }
 
 /// Builds a quantized model of `architecture` with random weights, calibrated on random images.
-func buildModel(_ architecture: Architecture, seed: UInt64 = 7) throws
+func buildModel(_ architecture: Architecture, seed: UInt64 = 7, calibrationImages: Int = 24) throws
     -> (bytes: [UInt8], quantized: QuantizedModel, parameters: [String: Int8Converter.FloatParameters]) {
     let parameters = try randomParameters(architecture, seed: seed)
-    var ranges = try calibrate(architecture, parameters, inputs: randomImages(24, architecture.input, seed: seed + 1))
+    var ranges = try calibrate(architecture, parameters, inputs: randomImages(calibrationImages, architecture.input, seed: seed + 1))
     ranges[Architecture.inputName] = (0, 1)
     let q = try Int8Converter.convert(architecture, parameters: parameters, ranges: ranges)
     return (try ModelWriter.serialize(q), q, parameters)

@@ -101,7 +101,7 @@ import MinnowCore
 @Suite struct MemoryPlanTests {
     @Test func lenet5PlanIsValid() throws {
         let analysis = try ArchitectureAnalysis(BuiltinArchitectures.lenet5)
-        let plan = MemoryPlan(analysis)
+        let plan = MemoryPlan(analysis, inPlace: false)
         let buffers = plan.entries.map { ArenaPlanner.Buffer(size: $0.bytes, firstStep: $0.firstStep, lastStep: $0.lastStep) }
         #expect(ArenaPlanner.isValid(ArenaPlanner.Plan(offsets: plan.entries.map(\.offset), totalBytes: plan.arenaBytes), for: buffers))
         // C1's output (4704) and S2's (1176) are alive together: the bound is at least their sum.

@@ -1,6 +1,6 @@
 /// Optimized convolution for one input channel with horizontal stride 1
-/// (LeNet-5's first layer): the input is copied once into a zero-padded int16
-/// plane (`x − inputZeroPoint`, padding 0), then each output row is computed
+/// (LeNet-5's first layer): input rows are copied once each into a ring of
+/// kh zero-padded int16 rows (`x − inputZeroPoint`, padding 0), then each output row is computed
 /// 8 columns at a time: for every output channel, 8 accumulators take one
 /// broadcast weight times 8 neighbouring inputs per tap — no gathering per
 /// pixel and no horizontal sums, and the 8 results share one vector
@@ -19,13 +19,14 @@ func convolveSingleChannel(
 ) {
     let plane = singleChannelPlane(geometry: g, outputLayout: outputLayout)
     let zeroPoint = Int16(truncatingIfNeeded: inputZeroPoint)
-    // Fill the padded plane: plane row r is input row r − padTop, column j is input column j − padLeft.
-    for r in 0..<plane.rows {
+    let ring = g.kernelHeight
+    // Plane row r (input row r − padTop, zero outside) lives in ring slot r % kh.
+    func fill(_ r: Int) {
         let y = r - g.padTop
-        let dst = scratch + r * plane.columns
+        let dst = scratch + (r % ring) * plane.columns
         if y < 0 || y >= inputLayout.height {
             for j in 0..<plane.columns { dst[j] = 0 }
-            continue
+            return
         }
         let src = input + y * inputLayout.width * inputLayout.pixelStride
         for j in 0..<plane.columns {
@@ -33,9 +34,15 @@ func convolveSingleChannel(
             dst[j] = (x < 0 || x >= inputLayout.width) ? 0 : Int16(src[x * inputLayout.pixelStride]) &- zeroPoint
         }
     }
+    var filled = 0  // plane rows 0..<filled have been written (the last kh of them are in the ring)
     let taps = g.kernelHeight * g.kernelWidth
     for outY in 0..<outputLayout.height {
-        let top = scratch + outY * g.strideHeight * plane.columns
+        let first = outY * g.strideHeight
+        filled = max(filled, first)
+        while filled < first + g.kernelHeight {
+            fill(filled)
+            filled += 1
+        }
         var x0 = 0
         while x0 < outputLayout.width {
             let lanes = min(8, outputLayout.width - x0)
@@ -43,7 +50,7 @@ func convolveSingleChannel(
                 var acc = SIMD8<Int32>(repeating: bias?[k] ?? 0)
                 let w = weights + k * taps
                 for ky in 0..<g.kernelHeight {
-                    let row = top + ky * plane.columns + x0
+                    let row = scratch + ((first + ky) % ring) * plane.columns + x0
                     for kx in 0..<g.kernelWidth {
                         let p = row + kx
                         let v = SIMD8<Int32>(Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3]),
@@ -63,8 +70,8 @@ func convolveSingleChannel(
     }
 }
 
-/// Rows and columns of the padded int16 plane: enough for every tap of every
-/// output, with the columns rounded up so the last 8-wide step stays inside.
+/// Rows of the padded int16 plane the outputs need, and the columns of one
+/// ring row, rounded up so the last 8-wide step stays inside.
 @inline(__always)
 func singleChannelPlane(geometry g: WindowGeometry, outputLayout: FeatureMapLayout) -> (rows: Int, columns: Int) {
     let rows = (outputLayout.height - 1) * g.strideHeight + g.kernelHeight
@@ -72,11 +79,11 @@ func singleChannelPlane(geometry g: WindowGeometry, outputLayout: FeatureMapLayo
     return (rows, columns)
 }
 
-/// Scratch bytes of `convolveSingleChannel`.
+/// Scratch bytes of `convolveSingleChannel`: a ring of kh int16 rows.
 public func singleChannelScratchBytes(geometry: WindowGeometry, outputHeight: Int, outputWidth: Int) -> Int {
     let plane = singleChannelPlane(geometry: geometry,
                                    outputLayout: FeatureMapLayout(height: outputHeight, width: outputWidth, channels: 1))
-    return 2 * plane.rows * plane.columns
+    return 2 * geometry.kernelHeight * plane.columns
 }
 
 /// Whether `convolveSingleChannel` applies: one input channel, horizontal stride 1.

@@ -264,6 +264,23 @@ extension Model {
         return false
     }
 
+    /// Whether pooling output `output` may overwrite its input `input`: one
+    /// max/average/min pooling layer reads `input` (and it is the last reader),
+    /// writes `output` at the same arena offset, both contiguous, with no top
+    /// or left padding. Then output pixel q = y·Wo + x lands on input pixel q,
+    /// which is never a tap of a later window (their taps start at
+    /// y·Sh·W + x·Sw ≥ q + 1), and within its own window only when it is the
+    /// window's first tap — read before anything is written. Both the
+    /// reference and the optimized pooling kernels are safe this way.
+    func isInPlacePool(input: Int, output: Int) -> Bool {
+        guard let p = producer(of: output), let life = lifetime(of: input), life.last == p else { return false }
+        let l = layer(p)
+        guard [.maxPool, .averagePool, .minPool].contains(l.opcode), l.input(0) == input,
+              l.geometry.padTop == 0, l.geometry.padLeft == 0 else { return false }
+        let a = tensor(input), b = tensor(output)
+        return a.arenaOffset == b.arenaOffset && a.layout.isContiguous && b.layout.isContiguous
+    }
+
     private func validatePlan() throws(ModelError) {
         for a in 0..<tensorCount {
             guard let lifeA = lifetime(of: a) else { continue }
@@ -271,7 +288,8 @@ extension Model {
             for b in (a + 1)..<max(a + 1, tensorCount) {
                 guard let lifeB = lifetime(of: b), lifeA.first <= lifeB.last, lifeB.first <= lifeA.last else { continue }
                 let tb = tensor(b)
-                if bytesOverlap(ta, tb) && !isConcatSlice(a, of: b) && !isConcatSlice(b, of: a) {
+                if bytesOverlap(ta, tb) && !isConcatSlice(a, of: b) && !isConcatSlice(b, of: a)
+                    && !isInPlacePool(input: a, output: b) && !isInPlacePool(input: b, output: a) {
                     throw .invalidTensor(index: b, .overlapsLiveTensor(other: a))
                 }
             }
