@@ -81,6 +81,9 @@ public enum TextReport {
         if !p.inPlaceLayers.isEmpty { what.append("\(p.inPlaceLayers.count) in-place layers (\(p.inPlaceLayers.prefix(4).joined(separator: ", "))\(p.inPlaceLayers.count > 4 ? ", …" : ""))") }
         guard !what.isEmpty else { return "no concat, non-overlapping pool, relu or add to do in place: the arena stays \(ByteSize.grouped(r.totals.arenaBytes)) B" }
         let saved = r.totals.arenaBytes - p.arenaBytes
+        if saved <= 0 {
+            return "with \(what.joined(separator: ", ")): arena \(ByteSize.grouped(p.arenaBytes)) B, bound \(ByteSize.grouped(p.lowerBoundBytes)) B — the plan (\(ByteSize.grouped(r.totals.arenaBytes)) B) already does as well"
+        }
         return "with \(what.joined(separator: ", ")): arena \(ByteSize.grouped(p.arenaBytes)) B, bound \(ByteSize.grouped(p.lowerBoundBytes)) B (saves \(ByteSize.grouped(saved)) B, \(percent(saved, of: r.totals.arenaBytes)) of the plan)"
     }
 
@@ -94,7 +97,9 @@ public enum TextReport {
         var peak = "step \(t.peakStep)"
         if t.peakStep >= 0 && t.peakStep < r.layers.count { peak += " (\(r.layers[t.peakStep].name))" }
         let above = t.arenaLowerBoundBytes > 0
-            ? fixed(Double(t.arenaBytes - t.arenaLowerBoundBytes) / Double(t.arenaLowerBoundBytes) * 100, 1) + "% above it"
+            ? (t.arenaBytes >= t.arenaLowerBoundBytes
+                ? fixed(Double(t.arenaBytes - t.arenaLowerBoundBytes) / Double(t.arenaLowerBoundBytes) * 100, 1) + "% above it"
+                : fixed(Double(t.arenaLowerBoundBytes - t.arenaBytes) / Double(t.arenaLowerBoundBytes) * 100, 1) + "% below it through in-place reuse")
             : ""
         var lines: [(String, String)] = [
             ("parameters", "\(ByteSize.grouped(t.parameters))  (weights \(ByteSize.grouped(r.layers.reduce(0) { $0 + $1.weights })) + biases \(ByteSize.grouped(r.layers.reduce(0) { $0 + $1.biases })))"),
