@@ -50,7 +50,7 @@ nm_for() {   # file -> nm command
     if file_is_arm "$1"; then echo arm-none-eabi-nm; else echo nm; fi
 }
 file_is_arm() {
-    readelf -h "$1" 2>/dev/null | grep -q 'Machine:.*ARM'
+    readelf -h "$1" 2>/dev/null | grep 'Machine:.*ARM' >/dev/null   # not grep -q: no SIGPIPE under pipefail
 }
 
 # Prints "defined|imported NAME" for every allocator symbol of a linked program.

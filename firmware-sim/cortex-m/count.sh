@@ -106,7 +106,7 @@ demangle_names() {
 # Numbered segments (startup.c's minnow_mark_segment): the plugin watches the stores
 # of that function into minnow_segment_marks[256].
 SEGFN="$(awk '$1 == "minnow_mark_segment" { print; exit }' <<<"$SYMS")"
-SEGMARKS="$(arm-none-eabi-nm "$ELF" | awk '$3 == "minnow_segment_marks" { print $1; exit }')"
+SEGMARKS="$(arm-none-eabi-nm "$ELF" | awk '$3 == "minnow_segment_marks" && !found { print $1; found = 1 }')"   # no early exit: nm must not get SIGPIPE under pipefail
 if [[ -n "$SEGFN" && -n "$SEGMARKS" ]]; then
     read -r _ sstart ssize <<<"$SEGFN"
     sstart=$(( (16#$sstart) & ~1 ))

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Builds the Minnow Cortex-M4 firmware (main.c) for each model, runs it under QEMU
+# mps2-an386 with the instruction-counting plugin, and reports: bit-exactness vs the
+# Swift engine (the firmware's exit status), instructions per inference and per
+# layer (and per MAC), stack high-water mark, flash and RAM.
+#
+# Usage:
+#   firmware-sim/cortex-m/firmware/run.sh [--lib LIB.a] [--c-array DIR] [--out DIR]
+#                                         [--json FILE] [--reference] [--quiet] MODEL...
+#
+#   MODEL       MODEL.mnw: test vectors from DIR/<sym>_model.h (export-int8 --c-array DIR,
+#               minnow-fixtures; DIR = --c-array or MODEL's directory/c; <sym> = the file
+#               name as a C identifier). Without C arrays the bare model runs on one
+#               deterministic input (counts only, no comparison).
+#               Or directly DIR/<sym>_model.h.
+#   --lib       default out/cortex-m4/libminnow.a (tools/build-embedded.sh)
+#   --out       build directory (default out/firmware)
+#   --json F    append JSON lines to F: one per layer
+#               {"model","layer","name","kind","macs","output_bytes","instructions","instructions_per_mac","runs"}
+#               and one per model {"model","total":true,"instructions_per_inference","macs",
+#               "instructions_per_mac","flash","ram","arena","stack_hwm","images","bit_exact"}
+#   --reference build with MINNOW_KERNELS_REFERENCE instead of the optimized kernels
+#   --quiet     only the summary tables (the firmware's output goes to OUT/<sym>.log)
+#
+# Checks per model (exit 1 if any fails): the ELF links with no allocator symbol
+# (tools/check-no-allocator.sh --binary), the firmware exits 0 (every output bit-exact).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CM="$(cd "$HERE/.." && pwd)"
+source "$CM/../../tools/embedded-env.sh"
+
+LIB="$MINNOW_ROOT/out/cortex-m4/libminnow.a"
+CDIR=""
+OUT="$MINNOW_ROOT/out/firmware"
+JSON=""
+KDEF=()
+QUIET=0
+MODELS=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --lib) LIB="${2:?}"; shift 2 ;;
+        --c-array) CDIR="${2:?}"; shift 2 ;;
+        --out) OUT="${2:?}"; shift 2 ;;
+        --json) JSON="${2:?}"; shift 2 ;;
+        --reference) KDEF=(-D MINNOW_FW_KERNELS=MINNOW_KERNELS_REFERENCE); shift ;;
+        --quiet) QUIET=1; shift ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -*) die "unknown option $1" ;;
+        *) MODELS+=("$1"); shift ;;
+    esac
+done
+[[ ${#MODELS[@]} -gt 0 ]] || die "usage: run.sh [options] MODEL.mnw|DIR/<sym>_model.h ..."
+[[ -f "$LIB" ]] || die "$LIB not found: run tools/build-embedded.sh --target cortex-m4 first"
+[[ "$OUT" = /* ]] || OUT="$PWD/$OUT"
+mkdir -p "$OUT"
+
+identifier() {   # as CArrayWriter.identifier
+    local s; s="$(tr '[:upper:]' '[:lower:]' <<<"$1" | sed 's/[^a-z0-9]/_/g')"
+    [[ "$s" =~ ^[a-z] ]] || s="m_$s"
+    printf '%s' "$s"
+}
+
+SUMMARY=()
+rc=0
+for model in "${MODELS[@]}"; do
+    [[ -f "$model" ]] || { echo "[firmware] $model not found"; rc=1; continue; }
+    if [[ "$model" == *_model.h ]]; then
+        src="$model"
+    else
+        base="$(basename "$model")"; sym="$(identifier "${base%.*}")"
+        src="${CDIR:-$(dirname "$model")/c}/${sym}_model.h"
+        if [[ ! -f "$src" ]]; then
+            echo "[firmware] note: no C arrays at $src: counting $model on one fixed input, no comparison"
+            src="$model"
+        fi
+    fi
+    sym="$(basename "$src")"; sym="${sym%_model.h}"; sym="$(identifier "${sym%.mnw}")"
+    work="$OUT/$sym"; mkdir -p "$work"
+    info="$("$HERE/../../vectors/glue.sh" -o "$work/glue.c" "$src")"
+    read -r -a srcs <<<"$(sed 's/.*sources=//' <<<"$info")"
+    elf="$OUT/$sym.elf"
+    echo "[firmware] $sym: $info"
+    if ! "$CM/build.sh" -o "$elf" --no-default-lib --lib "$LIB" -I "$MINNOW_ROOT/Sources/MinnowC/include" \
+            -I "$HERE/../../vectors" "${KDEF[@]}" "$HERE/main.c" "${srcs[@]}" >"$work/build.log" 2>&1; then
+        cat "$work/build.log"; echo "[firmware] $sym: BUILD FAILED"; rc=1; continue
+    fi
+    if ! "$MINNOW_ROOT/tools/check-no-allocator.sh" --binary "$elf"; then rc=1; fi
+
+    log="$OUT/$sym.log"; raw="$OUT/$sym.counts"
+    set +e
+    "$CM/count.sh" --report "$raw" "$elf" >"$log" 2>&1
+    frc=$?
+    set -e
+    if [[ $QUIET -eq 0 ]]; then grep -v '^\[fw\] layer ' "$log" | grep -v '^\[count\] segment' || true; fi
+    if [[ $frc -ne 0 ]]; then
+        [[ $QUIET -eq 1 ]] && cat "$log"
+        echo "[firmware] $sym: FAIL (firmware exit status $frc)"; rc=1; continue
+    fi
+    hwm="$(sed -n 's/.*stack high water \([0-9][0-9]*\) of.*/\1/p' "$log" | tail -1)"
+    fp="$("$CM/footprint.sh" "$elf" --stack-hwm "${hwm:-0}" --arena-symbol minnow_arena)"
+    [[ $QUIET -eq 0 ]] && grep -v '^footprint ' <<<"$fp"
+    fpline="$(grep '^footprint ' <<<"$fp")"
+    kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+    flash="$(kv flash "$fpline")"; ram="$(kv ram "$fpline")"; arena="$(kv arena "$fpline")"
+    result="$(grep '^\[fw\] result ' "$log" | tail -1)"
+    images="$(kv images "$result")"; exact="$(kv bit_exact "$result")"; macs="$(kv macs "$result")"
+    per_inference="$(awk '$2 == "window" && $3 == "marked" { printf "%d", ($9 > 0 ? $7 / $9 : 0) }' "$raw")"
+
+    # Per-layer table: the firmware's layer lines joined with the segment counts.
+    table="$(awk -v sym="$sym" -v json="$work/layers.jsonl" '
+        FNR == NR { if ($2 == "segment") { seg[$3] = $5; runs[$3] = $7 } next }
+        $1 == "[fw]" && $2 == "layer" {
+            i = $3
+            ins = (i in runs && runs[i] > 0) ? seg[i] / runs[i] : 0
+            ipm = ($6 > 0) ? sprintf("%.2f", ins / $6) : "-"
+            printf "  %-3s %-16s %-15s %10d %10d %14.0f %9s\n", i, $4, $5, $6, $7, ins, ipm
+            printf "{\"model\":\"%s\",\"layer\":%d,\"name\":\"%s\",\"kind\":\"%s\",\"macs\":%d,\"output_bytes\":%d,\"instructions\":%.0f,\"instructions_per_mac\":%s,\"runs\":%d}\n", \
+                sym, i, $4, $5, $6, $7, ins, ($6 > 0 ? sprintf("%.3f", ins / $6) : "null"), runs[i] > json
+        }' "$raw" "$log")"
+    ipm_total="$(awk -v a="$per_inference" -v b="$macs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+    bitexact=true; [[ "$images" -gt 0 && "$exact" == "$images" ]] || bitexact=false
+    [[ "$images" -gt 0 ]] || bitexact=null
+    printf '{"model":"%s","total":true,"instructions_per_inference":%s,"macs":%s,"instructions_per_mac":%s,"flash":%s,"ram":%s,"arena":%s,"stack_hwm":%s,"images":%s,"bit_exact":%s}\n' \
+        "$sym" "$per_inference" "$macs" "$([[ "$ipm_total" == - ]] && echo null || echo "$ipm_total")" \
+        "$flash" "$ram" "$arena" "${hwm:-0}" "$images" "$bitexact" >>"$work/layers.jsonl"
+    [[ -n "$JSON" ]] && cat "$work/layers.jsonl" >>"$JSON"
+
+    echo
+    echo "[firmware] $sym on Cortex-M4 (QEMU mps2-an386, exact instruction counts, $( [[ ${#KDEF[@]} -gt 0 ]] && echo reference || echo optimized) kernels):"
+    printf '  %-3s %-16s %-15s %10s %10s %14s %9s\n' "#" layer kind MACs "out bytes" "instructions" "per MAC"
+    printf '%s\n' "$table"
+    printf '  %-36s %10s %10s %14s %9s\n' "one inference (invoke)" "$macs" "" "$per_inference" "$ipm_total"
+    echo "  images $images, bit-exact $exact; flash $flash B, RAM $ram B (arena $arena + data/bss rest + stack high water ${hwm:-?})"
+    SUMMARY+=("$(printf '%-16s %10s %12s %8s %9s %8s %8s %10s' "$sym" "$flash" "$ram" "$arena" "${hwm:-?}" "$macs" "$per_inference" "$ipm_total")")
+    rm -f "$work/layers.jsonl"
+done
+
+if [[ ${#SUMMARY[@]} -gt 0 ]]; then
+    echo
+    echo "[firmware] summary (bytes; instructions per inference exact under QEMU):"
+    printf '  %-16s %10s %12s %8s %9s %8s %8s %10s\n' model flash RAM arena stack MACs insns/inf "insns/MAC"
+    printf '  %s\n' "${SUMMARY[@]}"
+fi
+exit $rc
