@@ -23,6 +23,8 @@ public struct Exporter {
         public var cArrayImages = 16
         /// Threads for evaluation.
         public var threads = 2
+        /// How activation ranges are chosen from the calibration outputs.
+        public var calibration: CalibrationMethod = .mse
 
         public init() {}
     }
@@ -46,6 +48,17 @@ public struct Exporter {
              "arena_lower_bound_bytes": arenaLowerBoundBytes, "test_images": testImages,
              "calibration_images": calibrationImages, "dataset": dataset, "macs": multiplyAdds]
         }
+    }
+
+    /// How a layer's activation range is chosen.
+    public enum CalibrationMethod: String, Sendable, CaseIterable {
+        /// The minimum and maximum seen.
+        case minmax
+        /// For non-negative (post-ReLU) layers other than the output: the upper
+        /// clip that minimises the expected squared quantization error over a
+        /// 2,048-bin histogram (rounding error step²/12 below the clip,
+        /// squared saturation error above it); other layers keep min/max.
+        case mse
     }
 
     public struct ExportError: Error, CustomStringConvertible {
@@ -72,7 +85,8 @@ public struct Exporter {
         checkpoint.metadata["dataset"].flatMap(DatasetName.init(rawValue:))
     }
 
-    /// Per-layer [min, max] of the float outputs over `images` (count × input size).
+    /// Per-layer activation ranges of the float outputs over `images`
+    /// (count × input size), by `options.calibration`.
     public func calibrate(_ images: [Float], count: Int) -> [String: (min: Float, max: Float)] {
         let layers = floatModel.analysis.layers
         var low = [Float](repeating: .infinity, count: layers.count)
@@ -88,6 +102,37 @@ public struct Exporter {
         }
         var ranges: [String: (min: Float, max: Float)] = [Architecture.inputName: (0, 1)]
         for (i, layer) in layers.enumerated() { ranges[layer.name] = (low[i], high[i]) }
+        guard options.calibration == .mse else { return ranges }
+
+        // Second pass: histograms of the non-negative layers over [0, max].
+        let bins = 2048
+        let clipped = layers.indices.filter { low[$0] >= 0 && high[$0] > 0 && $0 != layers.count - 1 }
+        var histograms = [[Double]](repeating: [], count: layers.count)
+        for i in clipped { histograms[i] = [Double](repeating: 0, count: bins) }
+        _ = floatModel.forward(images, count: count) { layer, values in
+            guard !histograms[layer].isEmpty else { return }
+            let scale = Float(bins) / high[layer]
+            histograms[layer].withUnsafeMutableBufferPointer { h in
+                for v in values { h[Swift.min(bins - 1, Int(v * scale))] += 1 }
+            }
+        }
+        for i in clipped {
+            let width = Double(high[i]) / Double(bins)
+            let h = histograms[i]
+            var best = (error: Double.infinity, clip: Double(high[i]))
+            for k in stride(from: 64, through: bins, by: 8) {
+                let clip = Double(k) * width
+                let step = clip / 255
+                var error = 0.0
+                for b in 0..<bins {
+                    guard h[b] > 0 else { continue }
+                    let center = (Double(b) + 0.5) * width
+                    error += h[b] * (center < clip ? step * step / 12 : (center - clip) * (center - clip))
+                }
+                if error < best.error { best = (error, clip) }
+            }
+            ranges[layers[i].name] = (low[i], Float(best.clip))
+        }
         return ranges
     }
 

@@ -7,7 +7,7 @@ import MinnowTraining
 // export-int8: quantize a float checkpoint into a Minnow int8 model file.
 
 let usage = """
-usage: export-int8 MODEL.ckpt [-o OUT.mnw] [--calibration-images N] [--test-images N]
+usage: export-int8 MODEL.ckpt [-o OUT.mnw] [--calibration-images N] [--calibration mse|minmax] [--test-images N]
                    [--dataset fashion-mnist|mnist5k] [--c-array DIR] [--c-array-images N] [--json]
 """
 
@@ -43,6 +43,12 @@ while !argv.isEmpty {
     case "--calibration-images": options.calibrationImages = count(arg)
     case "--test-images": options.testImages = count(arg)
     case "--c-array-images": options.cArrayImages = count(arg)
+    case "--calibration":
+        let name = value(arg)
+        guard let method = Exporter.CalibrationMethod(rawValue: name) else {
+            fail("unknown calibration method '\(name)' (mse, minmax)")
+        }
+        options.calibration = method
     case "--c-array": cArrayDirectory = value(arg)
     case "--json": json = true
     case "--dataset":
