@@ -15,7 +15,7 @@
 #    "instructions":7100036,"instructions_per_mac":60.374,"runs":16}
 #   ...
 #   {"model":"lenet5","total":true,"instructions_per_inference":12504166,"macs":416520,
-#    "instructions_per_mac":30.02,"flash":102776,"ram":9156,"arena":7792,"stack_hwm":852,
+#    "instructions_per_mac":30.02,"flash":102776,"flash_test_vectors":12720,"ram":9156,"arena":7792,"stack_hwm":852,
 #    "images":16,"bit_exact":true}
 # "instructions" = the layer's minnow_invoke_layer call (callees included), averaged over
 # the runs; "instructions_per_inference" = one minnow_invoke. Everything else goes to

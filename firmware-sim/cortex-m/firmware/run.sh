@@ -18,7 +18,7 @@
 #   --json F    append JSON lines to F: one per layer
 #               {"model","layer","name","kind","macs","output_bytes","instructions","instructions_per_mac","runs"}
 #               and one per model {"model","total":true,"instructions_per_inference","macs",
-#               "instructions_per_mac","flash","ram","arena","stack_hwm","images","bit_exact"}
+#               "instructions_per_mac","flash","flash_test_vectors","ram","arena","stack_hwm","images","bit_exact"}
 #   --reference build with MINNOW_KERNELS_REFERENCE instead of the optimized kernels
 #   --quiet     only the summary tables (the firmware's output goes to OUT/<sym>.log)
 #
@@ -102,6 +102,8 @@ for model in "${MODELS[@]}"; do
     fpline="$(grep '^footprint ' <<<"$fp")"
     kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
     flash="$(kv flash "$fpline")"; ram="$(kv ram "$fpline")"; arena="$(kv arena "$fpline")"
+    # Flash the test vectors take (not part of a deployed firmware) and the model bytes.
+    tv="$(arm-none-eabi-nm -S -t d "$elf" | awk -v s="$sym" 'NF == 4 && ($4 == s "_test_inputs" || $4 == s "_test_outputs" || $4 == s "_test_labels") { t += $2 } END { print t + 0 }')"
     result="$(grep '^\[fw\] result ' "$log" | tail -1)"
     images="$(kv images "$result")"; exact="$(kv bit_exact "$result")"; macs="$(kv macs "$result")"
     per_inference="$(awk '$2 == "window" && $3 == "marked" { printf "%d", ($9 > 0 ? $7 / $9 : 0) }' "$raw")"
@@ -120,9 +122,9 @@ for model in "${MODELS[@]}"; do
     ipm_total="$(awk -v a="$per_inference" -v b="$macs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
     bitexact=true; [[ "$images" -gt 0 && "$exact" == "$images" ]] || bitexact=false
     [[ "$images" -gt 0 ]] || bitexact=null
-    printf '{"model":"%s","total":true,"instructions_per_inference":%s,"macs":%s,"instructions_per_mac":%s,"flash":%s,"ram":%s,"arena":%s,"stack_hwm":%s,"images":%s,"bit_exact":%s}\n' \
+    printf '{"model":"%s","total":true,"instructions_per_inference":%s,"macs":%s,"instructions_per_mac":%s,"flash":%s,"flash_test_vectors":%s,"ram":%s,"arena":%s,"stack_hwm":%s,"images":%s,"bit_exact":%s}\n' \
         "$sym" "$per_inference" "$macs" "$([[ "$ipm_total" == - ]] && echo null || echo "$ipm_total")" \
-        "$flash" "$ram" "$arena" "${hwm:-0}" "$images" "$bitexact" >>"$work/layers.jsonl"
+        "$flash" "$tv" "$ram" "$arena" "${hwm:-0}" "$images" "$bitexact" >>"$work/layers.jsonl"
     [[ -n "$JSON" ]] && cat "$work/layers.jsonl" >>"$JSON"
 
     echo
@@ -130,15 +132,16 @@ for model in "${MODELS[@]}"; do
     printf '  %-3s %-16s %-15s %10s %10s %14s %9s\n' "#" layer kind MACs "out bytes" "instructions" "per MAC"
     printf '%s\n' "$table"
     printf '  %-36s %10s %10s %14s %9s\n' "one inference (invoke)" "$macs" "" "$per_inference" "$ipm_total"
-    echo "  images $images, bit-exact $exact; flash $flash B, RAM $ram B (arena $arena + data/bss rest + stack high water ${hwm:-?})"
-    SUMMARY+=("$(printf '%-16s %10s %12s %8s %9s %8s %8s %10s' "$sym" "$flash" "$ram" "$arena" "${hwm:-?}" "$macs" "$per_inference" "$ipm_total")")
+    echo "  images $images, bit-exact $exact; flash $flash B (of which test vectors $tv B), RAM $ram B (arena $arena + other data/bss + stack high water ${hwm:-?})"
+    SUMMARY+=("$(printf '%-24s %8s %8s %8s %8s %8s %8s %9s %10s' "$sym" "$flash" "$((flash - tv))" "$ram" "$arena" "${hwm:-?}" "$macs" "$per_inference" "$ipm_total")")
     rm -f "$work/layers.jsonl"
 done
 
 if [[ ${#SUMMARY[@]} -gt 0 ]]; then
     echo
     echo "[firmware] summary (bytes; instructions per inference exact under QEMU):"
-    printf '  %-16s %10s %12s %8s %9s %8s %8s %10s\n' model flash RAM arena stack MACs insns/inf "insns/MAC"
+    echo "  (flash-tv = flash without the compiled-in test vectors; RAM = data + bss incl. arena + stack high water)"
+    printf '  %-24s %8s %8s %8s %8s %8s %8s %9s %10s\n' model flash flash-tv RAM arena stack MACs insns/inf "insns/MAC"
     printf '  %s\n' "${SUMMARY[@]}"
 fi
 exit $rc
