@@ -1,0 +1,76 @@
+import Foundation
+import MinnowCore
+import MinnowModel
+
+// minnow-bench: times batch-1 int8 inference of model files, reference vs
+// optimized kernels, interleaved in one run; per layer and whole model.
+// Prints medians and 10th percentiles (this machine is shared and noisy).
+//
+//   swift run -c release minnow-bench [MODEL.mnw ...] [--runs N]
+
+var paths: [String] = []
+var runs = 2000
+var argv = Array(CommandLine.arguments.dropFirst())
+while !argv.isEmpty {
+    let a = argv.removeFirst()
+    if a == "--runs", let n = argv.first.flatMap(Int.init) {
+        runs = n
+        argv.removeFirst()
+    } else {
+        paths.append(a)
+    }
+}
+if paths.isEmpty { paths = ["models/lenet5-fashion.mnw", "models/inception-lite-fashion.mnw"] }
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func percentile(_ xs: [Double], _ p: Double) -> Double {
+    let s = xs.sorted()
+    return s[min(s.count - 1, Int(Double(s.count) * p))]
+}
+
+for path in paths {
+    guard let session = try? InferenceSession(contentsOf: URL(fileURLWithPath: path)) else {
+        FileHandle.standardError.write(Data("minnow-bench: cannot load \(path)\n".utf8))
+        continue
+    }
+    let model = session.model
+    var engine = session.engine
+    // A deterministic pseudo-random input.
+    var state: UInt32 = 12345
+    let input: [Int8] = (0..<model.input.layout.elementCount).map { _ in
+        state = state &* 1_664_525 &+ 1_013_904_223
+        return Int8(truncatingIfNeeded: state >> 24)
+    }
+    input.withUnsafeBufferPointer { try! engine.setInput($0) }
+    var samples: [KernelSet: [Double]] = [.reference: [], .optimized: []]
+    var layerSamples: [KernelSet: [[Double]]] = [.reference: Array(repeating: [], count: model.layerCount),
+                                                  .optimized: Array(repeating: [], count: model.layerCount)]
+    let referenceRuns = max(20, runs / 20)
+    for r in 0..<runs {
+        for kernels in [KernelSet.optimized, .reference] where kernels == .optimized || r < referenceRuns {
+            engine.kernels = kernels
+            let t0 = now()
+            engine.invoke()
+            samples[kernels]!.append(Double(now() - t0) / 1000)
+            for l in 0..<model.layerCount {
+                let t = now()
+                engine.invokeLayer(l)
+                layerSamples[kernels]![l].append(Double(now() - t) / 1000)
+            }
+        }
+    }
+    print("\(path): \(model.totalMultiplyAdds) multiply-adds, arena \(model.arenaBytes) B, \(runs) runs")
+    print("  layer              MACs   reference µs (p50/p10)   optimized µs (p50/p10)   speed-up")
+    for l in 0..<model.layerCount {
+        let r = layerSamples[.reference]![l], o = layerSamples[.optimized]![l]
+        let name = model.layerName(l).padding(toLength: 14, withPad: " ", startingAt: 0)
+        print(name + String(format: " %9d   %10.2f / %-8.2f       %10.2f / %-8.2f    %6.1fx", model.multiplyAdds(l),
+                     percentile(r, 0.5), percentile(r, 0.1), percentile(o, 0.5), percentile(o, 0.1),
+                     percentile(r, 0.5) / max(percentile(o, 0.5), 0.001)))
+    }
+    let r = samples[.reference]!, o = samples[.optimized]!
+    print(String(format: "  whole model        reference %.1f µs (p10 %.1f)   optimized %.1f µs (p10 %.1f)   %.1fx",
+                 percentile(r, 0.5), percentile(r, 0.1), percentile(o, 0.5), percentile(o, 0.1),
+                 percentile(r, 0.5) / percentile(o, 0.5)))
+}
