@@ -114,6 +114,11 @@ let package = Package(
             name: "MinnowTrainingTests",
             dependencies: ["MinnowTraining", "MinnowModel", "MinnowCore"]
         ),
+        // Hostile input and faults (issue 8): arena canaries, corruption, interruption (docs/robustness.md)
+        .testTarget(
+            name: "MinnowRobustnessTests",
+            dependencies: ["MinnowExport", "MinnowTraining", "MinnowModel", "MinnowCore"]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
