@@ -61,6 +61,11 @@ func writeModelFile(_ architecture: Architecture, to path: String) throws {
         #expect(estimate.totals.flashBytes == fileSize)
         // … and the arena planned from the architecture is the file's.
         #expect(estimate.totals.arenaBytes == session.model.arenaBytes)
+        // The in-place reuse read back from the file is the plan's.
+        let inPlace = try #require(root["in_place"] as? [String: Any])
+        #expect(inPlace["slices"] as? [String] == estimate.inPlace.slices)
+        #expect(inPlace["in_place_layers"] as? [String] == estimate.inPlace.inPlaceLayers)
+        #expect(inPlace["arena_without_in_place_bytes"] as? Int == estimate.inPlace.arenaWithoutInPlaceBytes)
         let layers = try #require(root["layers"] as? [[String: Any]])
         #expect(layers.count == session.model.layerCount)
         for (i, layer) in layers.enumerated() {

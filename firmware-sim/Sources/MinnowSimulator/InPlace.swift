@@ -1,97 +1,56 @@
+import MinnowCore
 import MinnowModel
 
-/// How far below the plan in-place work could take the arena (DESIGN.md,
-/// "Memory"): the same planner run over a buffer list in which
-///
-/// - every `concat` is zero-copy: its inputs are written straight into their
-///   channel slices of the output, so inputs and output share one buffer
-///   (live from the first branch's write to the last read of any of them);
-/// - a pooling layer with non-overlapping windows (stride ≥ window, no
-///   padding), a standalone `relu`, and an `add` overwrite an input that no
-///   later layer reads: during that layer's step the output lives inside the
-///   input's bytes, so it needs its own bytes only from the next step on.
-///
-/// Tensors that are concat slices are not also overwritten in place. This is
-/// an estimate of what such kernels would save, not the engine's plan (the
-/// planner may put an in-place output at another offset than its input).
-public struct InPlaceEstimate: Equatable, Sendable {
-    /// The planner's arena over the shared buffers.
+/// What the plan's in-place reuse is worth (DESIGN.md, "Memory"): the
+/// exporter's plan lets concatenation branches write straight into their
+/// channel slice of the output and lets eligible pooling layers overwrite
+/// their input, keeping each only when the arena does not grow
+/// (`MemoryPlan.best`). This compares that plan with the same net planned
+/// with every tensor in a buffer of its own, and with the lower bound of
+/// such plans.
+public struct InPlaceSummary: Equatable, Sendable {
+    /// The plan's arena (with in-place reuse, when the plan uses it).
     public var arenaBytes: Int
-    /// The largest sum of simultaneously live shared buffers.
+    /// The arena with every tensor in its own buffer (same scratch).
+    public var arenaWithoutInPlaceBytes: Int
+    /// The largest sum of simultaneously live tensors: no plan without reuse is smaller.
     public var lowerBoundBytes: Int
-    /// Concat layers made zero-copy.
+    /// Tensors written straight into a concatenation output's channel slice.
+    public var slices: [String]
+    /// Concatenations whose inputs are all slices (they move nothing).
     public var zeroCopyConcats: [String]
-    /// Layers that overwrite their input.
+    /// Pooling layers that overwrite their input.
     public var inPlaceLayers: [String]
 
-    /// `analysis` and the buffers of its plan (`SimulationReport.buffers`).
-    public init(analysis: ArchitectureAnalysis, buffers: [BufferReport]) {
-        // Activation buffer of each tensor: key −1 is the model input, i layer i's output.
-        var bufferOf: [Int: Int] = [:]
-        for (index, b) in buffers.enumerated() where b.role != .scratch { bufferOf[b.layer] = index }
-        var parent = Array(buffers.indices)
-        func find(_ x: Int) -> Int {
-            var x = x
-            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
-            return x
+    public var savedBytes: Int { arenaWithoutInPlaceBytes - arenaBytes }
+
+    public init(analysis: ArchitectureAnalysis, plan: MemoryPlan) {
+        arenaBytes = plan.arenaBytes
+        lowerBoundBytes = plan.lowerBoundBytes
+        // The same scratch as the plan, every tensor on its own.
+        var scratch = [Int](repeating: 0, count: analysis.layers.count)
+        for entry in plan.scratch {
+            if case let .scratch(layer) = entry.role, layer < scratch.count { scratch[layer] = entry.bytes }
         }
-        func union(_ a: Int, _ b: Int) { parent[find(a)] = find(b) }
-        var sliced = Set<Int>()  // buffers that are concat inputs or outputs
+        arenaWithoutInPlaceBytes = plan.slices.isEmpty && plan.inPlacePools.isEmpty
+            ? plan.arenaBytes
+            : MemoryPlan(analysis, scratchBytes: { scratch[$0] }, inPlace: false).arenaBytes
+        let names = plan.activations.map(\.name)
+        slices = plan.slices.keys.sorted().compactMap { $0 < names.count ? names[$0] : nil }
+        let sliced = Set(plan.slices.keys)
         var concats: [String] = []
-        var inPlace: [String] = []
-        var lateStart = Set<Int>()  // in-place outputs: own bytes from the step after their layer
-        for (i, layer) in analysis.layers.enumerated() where layer.kind == "concat" {
-            guard let out = bufferOf[i] else { continue }
-            let inputs = analysis.inputIndices[i].compactMap { $0 >= 0 ? bufferOf[$0] : nil }
-            guard inputs.count == analysis.inputIndices[i].count else { continue }  // the model input is not moved
-            for b in inputs { union(b, out); sliced.insert(b) }
-            sliced.insert(out)
-            concats.append(layer.name)
-        }
+        var pools: [String] = []
         for (i, layer) in analysis.layers.enumerated() {
-            guard let out = bufferOf[i], !sliced.contains(out) else { continue }
-            var candidates: [Int] = []
-            switch analysis.architecture.layers[i].operation {
-            case let .pooling(p) where p.stride.height >= p.size.height && p.stride.width >= p.size.width
-                && layer.padding == (0, 0, 0, 0):
-                candidates = [analysis.inputIndices[i][0]]
-            case .relu, .add:
-                candidates = analysis.inputIndices[i]
-            default:
-                continue
+            // Tensor of layer i's output: the activation whose role names it.
+            guard let t = plan.activations.firstIndex(where: { $0.role == .output(layer: i) }) else { continue }
+            if layer.kind == "concat" {
+                let inputs = plan.activations.indices.filter { plan.slices[$0]?.parent == t }
+                if !inputs.isEmpty && inputs.count == analysis.inputIndices[i].count { concats.append(layer.name) }
             }
-            for input in candidates where input >= 0 {
-                guard let b = bufferOf[input], !sliced.contains(b), buffers[b].lastStep == i,
-                      buffers[b].bytes >= buffers[out].bytes else { continue }
-                lateStart.insert(out)
-                inPlace.append(layer.name)
-                break
-            }
+            if plan.inPlacePools[t] != nil { pools.append(layer.name) }
         }
-        // One buffer per group: the largest member, alive over all members' lifetimes.
-        var groups: [Int: ArenaPlanner.Buffer] = [:]
-        var order: [Int] = []
-        for (index, original) in buffers.enumerated() {
-            var b = original
-            if lateStart.contains(index) {
-                guard b.lastStep > b.firstStep else { continue }
-                b.firstStep += 1
-            }
-            let root = find(index)
-            if var g = groups[root] {
-                g.size = max(g.size, b.bytes)
-                g.firstStep = min(g.firstStep, b.firstStep)
-                g.lastStep = max(g.lastStep, b.lastStep)
-                groups[root] = g
-            } else {
-                groups[root] = ArenaPlanner.Buffer(size: b.bytes, firstStep: b.firstStep, lastStep: b.lastStep)
-                order.append(root)
-            }
-        }
-        let merged = order.map { groups[$0]! }
-        arenaBytes = ArenaPlanner.plan(merged, alignment: MemoryPlan.alignment).totalBytes
-        lowerBoundBytes = ArenaPlanner.lowerBound(merged, alignment: MemoryPlan.alignment)
+        _ = sliced
         zeroCopyConcats = concats
-        inPlaceLayers = inPlace
+        inPlaceLayers = pools
     }
 }

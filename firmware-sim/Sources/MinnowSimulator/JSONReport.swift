@@ -71,6 +71,8 @@ public enum JSONReport {
                 "name": .string(buf.name), "role": .string(buf.role.rawValue), "layer": .int(buf.layer),
                 "bytes": .int(buf.bytes), "offset": .int(buf.offset),
                 "first_step": .int(buf.firstStep), "last_step": .int(buf.lastStep),
+                "slice_of": buf.sliceOf.map { .string($0) } ?? .null,
+                "overwrites": buf.overwrites.map { .string($0) } ?? .null,
             ])
         }
         let measured: JSONValue = r.measured.map { m in
@@ -117,7 +119,10 @@ public enum JSONReport {
             "measured": measured,
             "in_place": .object([
                 "arena_bytes": .int(r.inPlace.arenaBytes),
+                "arena_without_in_place_bytes": .int(r.inPlace.arenaWithoutInPlaceBytes),
+                "saved_bytes": .int(r.inPlace.savedBytes),
                 "lower_bound_bytes": .int(r.inPlace.lowerBoundBytes),
+                "slices": .array(r.inPlace.slices.map { .string($0) }),
                 "zero_copy_concats": .array(r.inPlace.zeroCopyConcats.map { .string($0) }),
                 "in_place_layers": .array(r.inPlace.inPlaceLayers.map { .string($0) }),
             ]),

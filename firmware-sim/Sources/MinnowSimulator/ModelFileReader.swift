@@ -88,13 +88,42 @@ public enum ModelFileReader {
         for (i, layer) in analysis.layers.enumerated() where layer.outputShape != shape(layerOutputs[i]) {
             throw .malformedModel(path: path, reason: "layer '\(layer.name)': the file says \(shape(layerOutputs[i])), its geometry gives \(layer.outputShape)")
         }
-        // The file's plan: lifetimes from the graph, offsets and arena size as stored.
+        // The file's plan: lifetimes from the graph, offsets and arena size as
+        // stored. In-place reuse is read back from the offsets: a tensor with a
+        // pixel stride wider than its channels inside the concatenation output
+        // that reads it is a slice; a pooling output at its input's offset
+        // overwrites that input.
         for t in tensorNames.indices where tensorNames[t].isEmpty { tensorNames[t] = "tensor#\(t)" }
+        var slices: [Int: MemoryPlan.Slice] = [:]
+        var pools: [Int: Int] = [:]
+        for i in 0..<model.layerCount {
+            let info = model.layer(i)
+            let out = model.tensor(info.output)
+            switch info.opcode {
+            case .concatenation:
+                for k in 0..<info.inputCount {
+                    let t = info.input(k)
+                    let tensor = model.tensor(t)
+                    let delta = tensor.arenaOffset - out.arenaOffset
+                    if tensor.layout.pixelStride == out.layout.channels, tensor.layout.pixelStride > tensor.layout.channels
+                        || info.inputCount == 1, delta >= 0, delta < out.layout.channels {
+                        slices[t] = MemoryPlan.Slice(parent: info.output, channelOffset: delta)
+                    }
+                }
+            case .maxPool, .averagePool, .minPool:
+                let input = info.input(0)
+                if input != model.inputTensor, model.tensor(input).arenaOffset == out.arenaOffset {
+                    pools[info.output] = input
+                }
+            default:
+                break
+            }
+        }
         var plan = MemoryPlan(tensorNames: tensorNames,
-                              tensorBytes: (0..<model.tensorCount).map { model.tensor($0).extentBytes },
+                              tensorBytes: (0..<model.tensorCount).map { model.tensor($0).layout.elementCount },
                               layerInputs: layerInputs, layerOutputs: layerOutputs,
                               inputTensor: model.inputTensor, outputTensor: model.outputTensor,
-                              scratchBytes: scratch)
+                              scratchBytes: scratch, slices: slices, inPlacePools: pools)
         for t in plan.activations.indices where t < model.tensorCount {
             plan.activations[t].offset = model.tensor(t).arenaOffset
         }

@@ -221,6 +221,11 @@ public struct BufferReport: Equatable, Sendable {
     public var offset: Int
     public var firstStep: Int
     public var lastStep: Int
+    /// A tensor written straight into its channel slice of this concatenation
+    /// output (it has no bytes of its own; `offset` is inside the parent's).
+    public var sliceOf: String? = nil
+    /// A pooling output written over this input tensor's bytes.
+    public var overwrites: String? = nil
 }
 
 public struct Totals: Equatable, Sendable {
@@ -232,7 +237,7 @@ public struct Totals: Equatable, Sendable {
     public var flashBytesMeasured: Bool
     public var arenaBytes: Int
     public var arenaLowerBoundBytes: Int
-    /// The step at which the most bytes are live (the lower bound's step).
+    /// The step at which the lower bound occurs (most bytes live without in-place reuse).
     public var peakStep: Int
     public var estimatedCycles: Double
     public var estimatedMilliseconds: Double
@@ -259,15 +264,17 @@ public struct SimulationReport: Sendable {
     public var input: BufferReport
     public var layers: [LayerReport]
     public var buffers: [BufferReport]
-    /// Bytes live (aligned) at each step from −1 to `layers.count`.
+    /// Bytes in use (aligned) at each step from −1 to `layers.count`, with
+    /// in-place reuse (slices inside their concatenation output, pooling over
+    /// its input) taken into account.
     public var liveBytesPerStep: [Int]
     public var totals: Totals
     public var verdict: Verdict
     public var latency: LatencyModel
     public var reserves: Reserves
     public var measured: MeasuredRun?
-    /// What zero-copy concat and in-place pooling / relu / add would save.
-    public var inPlace: InPlaceEstimate
+    /// What the plan's in-place reuse saves.
+    public var inPlace: InPlaceSummary
     /// Remarks printed with every format (fallbacks, estimates).
     public var notes: [String]
 
@@ -311,8 +318,18 @@ public struct SimulationReport: Sendable {
                                             offset: entry.offset, firstStep: entry.firstStep, lastStep: entry.lastStep))
             }
         }
+        // In-place reuse (activation t is buffers[t]): slices live inside their
+        // concatenation output, which is reserved from the first slice's write on;
+        // an in-place pooling output sits on its input's bytes.
+        for (t, slice) in plan.slices where t < plan.activations.count && slice.parent < plan.activations.count {
+            buffers[t].sliceOf = buffers[slice.parent].name
+            buffers[slice.parent].firstStep = min(buffers[slice.parent].firstStep, buffers[t].firstStep)
+        }
+        for (t, input) in plan.inPlacePools where t < plan.activations.count && input < plan.activations.count {
+            buffers[t].overwrites = buffers[input].name
+        }
         self.buffers = buffers
-        inPlace = InPlaceEstimate(analysis: analysis, buffers: buffers)
+        inPlace = InPlaceSummary(analysis: analysis, plan: plan)
         input = buffers.first { $0.role == .input }
             ?? BufferReport(name: Architecture.inputName, role: .input, layer: -1, bytes: arch.input.elementCount,
                             offset: 0, firstStep: -1, lastStep: 0)
@@ -342,16 +359,24 @@ public struct SimulationReport: Sendable {
         }
         self.layers = layers
 
-        // Live bytes per step, aligned as the planner aligns.
+        // Bytes in use per step (slices count inside their parent; an in-place
+        // output shares its input's bytes on its own step), and the plain sum
+        // of live tensors, whose maximum is the lower bound.
         let first = -1, last = analysis.layers.count
         var live = [Int](repeating: 0, count: last - first + 1)
-        for b in buffers where b.bytes > 0 && max(b.firstStep, first) <= min(b.lastStep, last) {
-            for step in max(b.firstStep, first)...min(b.lastStep, last) {
-                live[step - first] += ArenaPlanner.alignUp(b.bytes, MemoryPlan.alignment)
-            }
+        var plain = live
+        let entries = plan.entries  // buffers[k] was made from entries[k]
+        for (k, b) in buffers.enumerated() where b.bytes > 0 {
+            let aligned = ArenaPlanner.alignUp(b.bytes, MemoryPlan.alignment)
+            let (p0, p1) = (max(entries[k].firstStep, first), min(entries[k].lastStep, last))
+            if p0 <= p1 { for step in p0...p1 { plain[step - first] += aligned } }
+            guard b.sliceOf == nil else { continue }
+            let start = max(b.overwrites == nil ? b.firstStep : b.firstStep + 1, first)
+            let end = min(b.lastStep, last)
+            if start <= end { for step in start...end { live[step - first] += aligned } }
         }
         liveBytesPerStep = live
-        let peakIndex = live.indices.max { live[$0] < live[$1] } ?? 0
+        let peakIndex = plain.indices.max { plain[$0] < plain[$1] } ?? 0
 
         let flashMeasured = model.fileBytes != nil
         let flash = model.fileBytes ?? FlashEstimate.fileBytes(analysis, plan: plan)

@@ -157,7 +157,16 @@ public enum SVGReport {
             s += "<text x=\"\(n(left - 7))\" y=\"\(n(y(tick) + 4))\" text-anchor=\"end\" fill=\"#444\" font-size=\"11\">\(shortBytes(tick))</text>\n"
             tick += byteStep
         }
-        for b in r.buffers where b.bytes > 0 {
+        // Slices first: dashed outlines over their concatenation output's bytes
+        // (a slice's channels are interleaved through the whole output).
+        for b in r.buffers where b.bytes > 0 && b.sliceOf != nil {
+            guard let parent = r.buffers.first(where: { $0.name == b.sliceOf && $0.sliceOf == nil }) else { continue }
+            let x0 = x(b.firstStep), x1 = x(b.lastStep) + cw
+            let top = y(Double(parent.offset + parent.bytes)), bottom = y(Double(parent.offset))
+            let key = b.layer >= 0 && r.layers.indices.contains(b.layer) ? colorKey(r.layers[b.layer].kind) : "other"
+            s += "<rect x=\"\(n(x0 + 1.5))\" y=\"\(n(top + 1))\" width=\"\(n(max(x1 - x0 - 3, 1)))\" height=\"\(n(max(bottom - top - 2, 1)))\" fill=\"\(color(key))\" fill-opacity=\"0.25\" stroke=\"\(color(key))\" stroke-width=\"1.2\" stroke-dasharray=\"3,2\"><title>\(escape(b.name)): \(ByteSize.grouped(b.bytes)) B written into its channel slice of \(escape(parent.name)), steps \(b.firstStep)..\(b.lastStep)</title></rect>\n"
+        }
+        for b in r.buffers where b.bytes > 0 && b.sliceOf == nil {
             let x0 = x(b.firstStep), x1 = x(b.lastStep) + cw
             let top = y(Double(b.offset + b.bytes)), bottom = y(Double(b.offset))
             let h = max(bottom - top, 1)
@@ -217,7 +226,10 @@ public enum SVGReport {
         }
         ly += 6
         s += "<line x1=\"\(n(lx))\" y1=\"\(n(ly + 6))\" x2=\"\(n(lx + 14))\" y2=\"\(n(ly + 6))\" stroke=\"#000\" stroke-width=\"1.6\"/>\n"
-        s += "<text x=\"\(n(lx + 20))\" y=\"\(n(ly + 10))\" font-size=\"11\">bytes live at a step</text>\n"
+        s += "<text x=\"\(n(lx + 20))\" y=\"\(n(ly + 10))\" font-size=\"11\">bytes in use at a step</text>\n"
+        ly += 18
+        s += "<rect x=\"\(n(lx))\" y=\"\(n(ly))\" width=\"14\" height=\"12\" fill=\"#4c78a8\" fill-opacity=\"0.25\" stroke=\"#4c78a8\" stroke-dasharray=\"3,2\"/>\n"
+        s += "<text x=\"\(n(lx + 20))\" y=\"\(n(ly + 10))\" font-size=\"11\">written into a concat slice</text>\n"
         ly += 18
         s += "<line x1=\"\(n(lx))\" y1=\"\(n(ly + 6))\" x2=\"\(n(lx + 14))\" y2=\"\(n(ly + 6))\" stroke=\"#000\" stroke-dasharray=\"4,3\"/>\n"
         s += "<text x=\"\(n(lx + 20))\" y=\"\(n(ly + 10))\" font-size=\"11\">arena size (plan)</text>\n"
@@ -229,7 +241,7 @@ public enum SVGReport {
             "peak: step \(t.peakStep)\(t.peakStep >= 0 && t.peakStep < layerCount ? " (\(r.layers[t.peakStep].name))" : "")",
             "plan \(ByteSize.grouped(t.arenaBytes)) B",
             "bound \(ByteSize.grouped(t.arenaLowerBoundBytes)) B",
-            "in place \(ByteSize.grouped(r.inPlace.arenaBytes)) B (estimate)",
+            "without in-place \(ByteSize.grouped(r.inPlace.arenaWithoutInPlaceBytes)) B",
             "flash margin \(ByteSize.human(v.flashMarginBytes))",
             "RAM margin \(ByteSize.human(v.ramMarginBytes))",
         ]

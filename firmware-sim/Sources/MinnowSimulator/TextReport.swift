@@ -77,14 +77,15 @@ public enum TextReport {
     static func inPlaceLine(_ r: SimulationReport) -> String {
         let p = r.inPlace
         var what: [String] = []
-        if !p.zeroCopyConcats.isEmpty { what.append("\(p.zeroCopyConcats.count) zero-copy concat") }
-        if !p.inPlaceLayers.isEmpty { what.append("\(p.inPlaceLayers.count) in-place layers (\(p.inPlaceLayers.prefix(4).joined(separator: ", "))\(p.inPlaceLayers.count > 4 ? ", …" : ""))") }
-        guard !what.isEmpty else { return "no concat, non-overlapping pool, relu or add to do in place: the arena stays \(ByteSize.grouped(r.totals.arenaBytes)) B" }
-        let saved = r.totals.arenaBytes - p.arenaBytes
-        if saved <= 0 {
-            return "with \(what.joined(separator: ", ")): arena \(ByteSize.grouped(p.arenaBytes)) B, bound \(ByteSize.grouped(p.lowerBoundBytes)) B — the plan (\(ByteSize.grouped(r.totals.arenaBytes)) B) already does as well"
+        if !p.slices.isEmpty {
+            what.append("\(p.slices.count) branch outputs written into their concat slice"
+                + (p.zeroCopyConcats.isEmpty ? "" : " (\(p.zeroCopyConcats.count) zero-copy concat)"))
         }
-        return "with \(what.joined(separator: ", ")): arena \(ByteSize.grouped(p.arenaBytes)) B, bound \(ByteSize.grouped(p.lowerBoundBytes)) B (saves \(ByteSize.grouped(saved)) B, \(percent(saved, of: r.totals.arenaBytes)) of the plan)"
+        if !p.inPlaceLayers.isEmpty {
+            what.append("\(p.inPlaceLayers.prefix(4).joined(separator: ", "))\(p.inPlaceLayers.count > 4 ? ", …" : "") pooling over its input")
+        }
+        guard !what.isEmpty else { return "none in this plan (every tensor has its own bytes)" }
+        return "\(what.joined(separator: "; ")): arena \(ByteSize.grouped(p.arenaBytes)) B vs \(ByteSize.grouped(p.arenaWithoutInPlaceBytes)) B without (saves \(ByteSize.grouped(p.savedBytes)) B, \(percent(p.savedBytes, of: p.arenaWithoutInPlaceBytes)))"
     }
 
     static func percent(_ part: Int, of whole: Int) -> String {
