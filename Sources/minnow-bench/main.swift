@@ -8,19 +8,56 @@ import MinnowModel
 //
 //   swift run -c release minnow-bench [MODEL.mnw ...] [--runs N]
 
+let usage = "usage: minnow-bench [MODEL.mnw ...] [--runs N]   (N ≥ 1, default 2000)"
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("minnow-bench: error: \(message)\n\(usage)\n".utf8))
+    exit(1)
+}
+
+/// A one-line reason: the POSIX error under a Foundation file error, else the error itself.
+func describe(_ error: Error) -> String {
+    let ns = error as NSError
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    if ns.domain == NSCocoaErrorDomain { return ns.localizedDescription }
+    return "\(error)"
+}
+
 var paths: [String] = []
 var runs = 2000
 var argv = Array(CommandLine.arguments.dropFirst())
 while !argv.isEmpty {
     let a = argv.removeFirst()
-    if a == "--runs", let n = argv.first.flatMap(Int.init) {
+    switch a {
+    case "-h", "--help":
+        print(usage)
+        exit(0)
+    case "--runs":
+        guard let text = argv.first else { fail("--runs needs a value") }
+        guard let n = Int(text), n >= 1, n <= 100_000_000 else { fail("--runs takes a whole number ≥ 1, got '\(text)'") }
         runs = n
         argv.removeFirst()
-    } else {
+    default:
+        if a.hasPrefix("-") { fail("unknown option '\(a)'") }
         paths.append(a)
     }
 }
 if paths.isEmpty { paths = ["models/lenet5-fashion.mnw", "models/inception-lite-fashion.mnw"] }
+// Every model loads before any timing starts: a bad path is an error, not a skipped line.
+var sessions: [(String, InferenceSession)] = []
+for path in paths {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        fail("\(path) is a directory, not a model file")
+    }
+    do {
+        sessions.append((path, try InferenceSession(contentsOf: URL(fileURLWithPath: path))))
+    } catch {
+        fail("cannot load \(path): \(describe(error))")
+    }
+}
 
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
@@ -29,11 +66,7 @@ func percentile(_ xs: [Double], _ p: Double) -> Double {
     return s[min(s.count - 1, Int(Double(s.count) * p))]
 }
 
-for path in paths {
-    guard let session = try? InferenceSession(contentsOf: URL(fileURLWithPath: path)) else {
-        FileHandle.standardError.write(Data("minnow-bench: cannot load \(path)\n".utf8))
-        continue
-    }
+for (path, session) in sessions {
     let model = session.model
     var engine = session.engine
     // A deterministic pseudo-random input.

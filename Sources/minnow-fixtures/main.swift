@@ -21,7 +21,7 @@ import MinnowModel
 import MinnowTraining
 
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("minnow-fixtures: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("minnow-fixtures: error: \(message)\nrun 'minnow-fixtures --help' for usage\n".utf8))
     exit(1)
 }
 

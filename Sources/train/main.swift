@@ -18,7 +18,7 @@ struct UsageError: Error { var message: String }
 
 func fail(_ message: String, usageHint: Bool = false) -> Never {
     FileHandle.standardError.write(Data(("train: error: " + message + "\n").utf8))
-    if usageHint { FileHandle.standardError.write(Data("run 'train --help' for usage\n".utf8)) }
+    FileHandle.standardError.write(Data("run 'train --help' for usage\n".utf8))
     exit(usageHint ? 64 : 1)
 }
 
@@ -112,6 +112,10 @@ let architecture: Architecture
 if let builtin = BuiltinArchitectures.named(args.architecture) {
     architecture = builtin
 } else if FileManager.default.fileExists(atPath: args.architecture) {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: args.architecture, isDirectory: &isDirectory), isDirectory.boolValue {
+        fail("\(args.architecture) is a directory, not an architecture JSON file", usageHint: true)
+    }
     do {
         architecture = try ArchitectureJSON.decode(Data(contentsOf: URL(fileURLWithPath: args.architecture)))
     } catch {
