@@ -11,7 +11,8 @@
  * 5. runs every compiled-in test image (firmware-sim/vectors: the C arrays written by
  *    `export-int8 --c-array` or minnow-fixtures): the int8 outputs must equal the Swift
  *    engine's bit for bit, with both kernel sets and layer by layer; prints accuracy;
- * 6. checks the error statuses of every entry point (NULLs, bad index, corrupt model, ...).
+ * 6. checks the error statuses of every entry point (NULLs, bad index, corrupt model, ...;
+ *    firmware-sim/vectors/minnow_api_checks.c, which the firmware runs too).
  *
  * Every function of minnow.h is called. Exit status 0 = everything passed.
  * Built and run by firmware-sim/c-host/run.sh (which the test command calls).
@@ -28,6 +29,7 @@
 
 #include "minnow.h"
 #include "minnow_vectors.h"
+#include "minnow_api_checks.h"
 
 static int failures = 0;
 static int quiet = 0;
@@ -70,86 +72,6 @@ static uint8_t *map_file(const char *path, size_t *size) {
     if (p == MAP_FAILED) { perror("mmap"); return NULL; }
     *size = (size_t)st.st_size;
     return p;   /* page-aligned: more than the 4 (16 recommended) bytes the model needs */
-}
-
-/* The error paths of every entry point, on a working engine and model. */
-static void check_error_statuses(uint8_t *model, size_t model_len, void *arena, size_t need) {
-    minnow_engine zero;
-    memset(&zero, 0, sizeof zero);
-    minnow_engine e;
-    minnow_tensor_info ti;
-    minnow_layer_info li;
-    minnow_model_info mi;
-    uint32_t u = 0;
-    size_t n = 0;
-    int8_t one = 0;
-    float onef = 0;
-
-    /* NULL pointers. */
-    EXPECT_STATUS(minnow_arena_size(NULL, model_len, &n), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_arena_size(model, model_len, NULL), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_init(NULL, model, model_len, arena, need, NULL), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_init(&e, NULL, model_len, arena, need, NULL), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_init(&e, model, model_len, NULL, need, NULL), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_set_kernels(NULL, MINNOW_KERNELS_OPTIMIZED), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_get_model_info(NULL, &mi), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_get_input(NULL, &ti), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_get_output(NULL, &ti), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_set_input(NULL, &one, 1), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_set_input_float(NULL, &onef, 1), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_invoke(NULL), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_invoke_layer(NULL, 0), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_argmax(NULL, &u), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_layer_count(NULL, &u), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_get_layer_info(NULL, 0, &li), MINNOW_ERR_NULL_ARGUMENT);
-
-    /* A zero-filled engine was never initialised. */
-    EXPECT_STATUS(minnow_set_kernels(&zero, MINNOW_KERNELS_OPTIMIZED), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_get_model_info(&zero, &mi), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_get_input(&zero, &ti), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_get_output(&zero, &ti), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_set_input(&zero, &one, 1), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_set_input_float(&zero, &onef, 1), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_invoke(&zero), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_invoke_layer(&zero, 0), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_argmax(&zero, &u), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_layer_count(&zero, &u), MINNOW_ERR_NOT_INITIALIZED);
-    EXPECT_STATUS(minnow_get_layer_info(&zero, 0, &li), MINNOW_ERR_NOT_INITIALIZED);
-
-    /* Bad models. */
-    EXPECT_STATUS(minnow_arena_size(model, 0, &n), MINNOW_ERR_MODEL_TRUNCATED);
-    EXPECT_STATUS(minnow_arena_size(model, model_len - 1, &n), MINNOW_ERR_MODEL_TRUNCATED);
-    EXPECT_STATUS(minnow_arena_size(model, SIZE_MAX, &n), MINNOW_ERR_MODEL_TOO_LARGE);
-    model[model_len / 2] ^= 0x01;
-    EXPECT_STATUS(minnow_arena_size(model, model_len, &n), MINNOW_ERR_MODEL_CHECKSUM);
-    EXPECT_STATUS(minnow_init(&e, model, model_len, arena, need, NULL), MINNOW_ERR_MODEL_CHECKSUM);
-    model[model_len / 2] ^= 0x01;
-    model[1] ^= 0xFF;
-    EXPECT_STATUS(minnow_arena_size(model, model_len, &n), MINNOW_ERR_MODEL_BAD_MAGIC);
-    model[1] ^= 0xFF;
-
-    /* Arenas. */
-    size_t needed = 0;
-    EXPECT_STATUS(minnow_init(&e, model, model_len, arena, need - 1, &needed), MINNOW_ERR_ARENA_TOO_SMALL);
-    CHECK(needed == need, "arena_needed %zu, expected %zu", needed, need);
-    EXPECT_STATUS(minnow_init(&e, model, model_len, (uint8_t *)arena + 8, need, &needed), MINNOW_ERR_ARENA_MISALIGNED);
-    EXPECT_STATUS(minnow_invoke(&e), MINNOW_ERR_NOT_INITIALIZED);
-
-    /* Caller errors on a working engine. */
-    EXPECT_STATUS(minnow_init(&e, model, model_len, arena, need, NULL), MINNOW_OK);
-    EXPECT_STATUS(minnow_layer_count(&e, &u), MINNOW_OK);
-    EXPECT_STATUS(minnow_invoke_layer(&e, u), MINNOW_ERR_INDEX_OUT_OF_RANGE);
-    EXPECT_STATUS(minnow_invoke_layer(&e, UINT32_MAX), MINNOW_ERR_INDEX_OUT_OF_RANGE);
-    EXPECT_STATUS(minnow_get_layer_info(&e, u, &li), MINNOW_ERR_INDEX_OUT_OF_RANGE);
-    EXPECT_STATUS(minnow_get_layer_info(&e, 0, NULL), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_get_input(&e, NULL), MINNOW_ERR_NULL_ARGUMENT);
-    EXPECT_STATUS(minnow_set_input(&e, &one, 1), MINNOW_ERR_INPUT_SIZE);
-    EXPECT_STATUS(minnow_set_input_float(&e, &onef, 1), MINNOW_ERR_INPUT_SIZE);
-    EXPECT_STATUS(minnow_set_kernels(&e, 7), MINNOW_ERR_INVALID_ARGUMENT);
-
-    /* Messages. */
-    CHECK(strcmp(minnow_status_message(MINNOW_OK), "ok") == 0, "message of MINNOW_OK");
-    CHECK(strcmp(minnow_status_message(12345), "unknown status") == 0, "message of an unknown status");
 }
 
 int main(int argc, char **argv) {
@@ -294,8 +216,9 @@ int main(int argc, char **argv) {
     }
 
     /* 6. Error statuses of every entry point. */
-    check_error_statuses(model, model_len, arena, need);
-    printf("error paths: %d status checks\n", api_checks);
+    int error_checks = 0;
+    failures += minnow_check_error_paths(model, model_len, model, arena, need, printf, &error_checks);
+    printf("error paths: %d status checks (minnow_api_checks.c), %d more in the runs above\n", error_checks, api_checks);
 
     printf("c-host model=%s symbol=%s images=%u bit_exact=%d accuracy=%d/%u failures=%d\n", path, mv_symbol,
            (unsigned)mv_test_count, exact, correct, (unsigned)mv_test_count, failures);

@@ -61,7 +61,7 @@ for model in "${MODELS[@]}"; do
     echo "[c-host] $model: $info"
     "$MINNOW_ROOT/tools/link-host-c.sh" -o "$work/minnow_host" --no-default-lib --lib "$LIB" \
         -I "$MINNOW_ROOT/Sources/MinnowC/include" -I "$HERE/../vectors" \
-        "$HERE/main.c" "${srcs[@]}" || { rc=1; continue; }
+        "$HERE/main.c" "$HERE/../vectors/minnow_api_checks.c" "${srcs[@]}" || { rc=1; continue; }
     args=("$model"); [[ $VERBOSE -eq 1 ]] || args+=(--quiet)
     if "$work/minnow_host" "${args[@]}"; then :; else rc=1; fi
 done

@@ -13,6 +13,9 @@
  * It prints the layer table, the stack used by an inference and one result line;
  * main's return value is QEMU's exit status: 0 = every output bit-exact.
  *
+ * Built with -D MINNOW_FW_API_CHECKS it only checks the error status of every entry
+ * point instead (firmware-sim/vectors/minnow_api_checks.c, shared with the C host).
+ *
  * Built and run by firmware-sim/cortex-m/firmware/run.sh.
  */
 #include <stdint.h>
@@ -21,6 +24,9 @@
 #include "minnow.h"
 #include "minnow_cm.h"
 #include "minnow_vectors.h"
+#ifdef MINNOW_FW_API_CHECKS
+#include "minnow_api_checks.h"
+#endif
 
 #ifndef MINNOW_FW_KERNELS
 #define MINNOW_FW_KERNELS MINNOW_KERNELS_OPTIMIZED
@@ -51,6 +57,18 @@ int main(void)
         return 4;
     }
     if (!check(minnow_init(&engine, mv_model, mv_model_size, minnow_arena, minnow_arena_bytes, NULL), "minnow_init")) return 2;
+#ifdef MINNOW_FW_API_CHECKS
+    {
+        /* A separate build (run.sh builds it next to the measured firmware, so the
+           footprint of that one holds no test-only code): the error path of every entry
+           point on this target — a Swift trap would fault here. The model is in flash:
+           no writable copy, so no corrupt-checksum checks. */
+        int checks = 0;
+        int failed = minnow_check_error_paths(mv_model, mv_model_size, NULL, minnow_arena, need, mc_printf, &checks);
+        mc_printf("[fw] error paths: %d status checks, %d failed\n", checks, failed);
+        return failed ? 1 : 0;
+    }
+#endif
     if (!check(minnow_set_kernels(&engine, MINNOW_FW_KERNELS), "minnow_set_kernels")) return 2;
 
     minnow_model_info mi;
@@ -119,6 +137,7 @@ int main(void)
         layerwise += want ? memcmp(out.data, want, out.count) == 0 : 1;
     }
     mc_printf("[fw] stack used by minnow_invoke (with main's frame): %u bytes\n", (unsigned)invoke_stack);
+
     mc_printf("[fw] result symbol=%s images=%u bit_exact=%u layerwise_exact=%u correct=%u layers=%u macs=%llu "
               "arena=%u model=%u invoke_stack=%u\n",
               mv_symbol, (unsigned)mv_test_count, (unsigned)exact, (unsigned)layerwise, (unsigned)correct,

@@ -23,7 +23,9 @@
 #   --quiet     only the summary tables (the firmware's output goes to OUT/<sym>.log)
 #
 # Checks per model (exit 1 if any fails): the ELF links with no allocator symbol
-# (tools/check-no-allocator.sh --binary), the firmware exits 0 (every output bit-exact).
+# (tools/check-no-allocator.sh --binary), the firmware exits 0 (every output bit-exact),
+# and a second build with -D MINNOW_FW_API_CHECKS (OUT/<sym>-api-checks.elf) gets the
+# right error status from every C entry point on this target (minnow_api_checks.c).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CM="$(cd "$HERE/.." && pwd)"
@@ -85,6 +87,19 @@ for model in "${MODELS[@]}"; do
         cat "$work/build.log"; echo "[firmware] $sym: BUILD FAILED"; rc=1; continue
     fi
     if ! "$MINNOW_ROOT/tools/check-no-allocator.sh" --binary "$elf"; then rc=1; fi
+
+    # The error path of every C entry point on Cortex-M4: a separate ELF, so that the
+    # measured firmware's footprint holds no test-only code.
+    celf="$OUT/$sym-api-checks.elf"
+    if "$CM/build.sh" -o "$celf" --no-default-lib --lib "$LIB" -I "$MINNOW_ROOT/Sources/MinnowC/include" \
+            -I "$HERE/../../vectors" -D MINNOW_FW_API_CHECKS "$HERE/main.c" "$HERE/../../vectors/minnow_api_checks.c" \
+            "${srcs[@]}" >"$work/build-api-checks.log" 2>&1 \
+        && "$CM/run.sh" --timeout 60 "$celf" >"$work/api-checks.log" 2>&1; then
+        echo "[firmware] $sym: $(grep '^\[fw\] error paths' "$work/api-checks.log")"
+    else
+        cat "$work/build-api-checks.log" "$work/api-checks.log" 2>/dev/null | tail -30
+        echo "[firmware] $sym: error-path checks FAILED"; rc=1
+    fi
 
     log="$OUT/$sym.log"; raw="$OUT/$sym.counts"
     set +e
