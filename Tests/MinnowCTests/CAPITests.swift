@@ -319,6 +319,51 @@ func status(_ s: minnow_status) -> String { String(cString: minnow_status_messag
         }
     }
 
+    /// Random corruptions with a repaired checksum reach the deep record checks: every
+    /// one gives a status (never a trap), and a model that passes runs.
+    @Test func corruptModelsGiveAStatusNeverATrap() throws {
+        let bytes = try randomModelBytes(allOpsNet)
+        var rng = Mix64(state: 77)
+        var accepted = 0, refused = 0
+        try withAligned(bytes.count) { modelPtr in
+            for round in 0..<600 {
+                copyModel(bytes, to: modelPtr)
+                let b = modelPtr.assumingMemoryBound(to: UInt8.self)
+                for _ in 0..<(1 + round % 3) {
+                    let at = Int.random(in: 0..<bytes.count, using: &rng)
+                    b[at] = round % 2 == 0 ? UInt8.random(in: 0...255, using: &rng) : b[at] ^ (1 << UInt8(round % 8))
+                }
+                // Repair the CRC so the mutation is seen by the record validation.
+                let crc = modelChecksum(UnsafeRawBufferPointer(start: modelPtr, count: bytes.count))
+                for k in 0..<4 { b[12 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
+                var need = 0
+                let s = minnow_arena_size(modelPtr, bytes.count, &need)
+                guard s == MINNOW_OK else {
+                    refused += 1
+                    #expect(s >= 20 && s <= 29, "status \(s)")
+                    continue
+                }
+                accepted += 1
+                try withAligned(max(need, 1)) { arena in
+                    var engine = minnow_engine()
+                    #expect(minnow_init(&engine, modelPtr, bytes.count, arena, need, nil) == MINNOW_OK)
+                    var input = minnow_tensor_info()
+                    #expect(minnow_get_input(&engine, &input) == MINNOW_OK)
+                    #expect(minnow_invoke(&engine) == MINNOW_OK)
+                    var layers: UInt32 = 0, best: UInt32 = 0
+                    _ = minnow_layer_count(&engine, &layers)
+                    for i in 0..<layers {
+                        var li = minnow_layer_info()
+                        #expect(minnow_get_layer_info(&engine, i, &li) == MINNOW_OK)
+                    }
+                    #expect(minnow_argmax(&engine, &best) == MINNOW_OK)
+                }
+            }
+        }
+        #expect(refused > 0)
+        #expect(accepted + refused == 600)
+    }
+
     @Test func everyStatusHasAMessage() {
         let codes: [minnow_status] = [
             MINNOW_OK, MINNOW_ERR_NULL_ARGUMENT, MINNOW_ERR_NOT_INITIALIZED, MINNOW_ERR_INDEX_OUT_OF_RANGE,
