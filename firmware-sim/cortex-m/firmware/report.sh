@@ -2,7 +2,8 @@
 # The one command behind the Cortex-M4 numbers in docs/cortex-m.md: builds the engine
 # library, runs the firmware under QEMU for each model (bit-exact check, exact
 # instruction counts) and prints Markdown tables: flash, RAM, stack, instructions per
-# inference and per MAC, and per layer.
+# inference and per MAC, and per layer — with the optimized kernels (what the engine
+# runs) and, for comparison, the reference kernels (MINNOW_KERNELS_REFERENCE).
 #
 # Usage:
 #   firmware-sim/cortex-m/firmware/report.sh [MODEL.mnw...]
@@ -31,11 +32,21 @@ OUT=out/firmware-report
 rm -rf "$OUT"; mkdir -p "$OUT"
 "$HERE/run.sh" --out "$OUT" --json "$OUT/results.jsonl" "${MODELS[@]}" >"$OUT/run.log" 2>&1 || {
     cat "$OUT/run.log" >&2; echo "[report] FAILED (log: $OUT/run.log)" >&2; exit 1; }
+# The same with the reference kernels (the plain loops), for comparison.
+"$HERE/run.sh" --reference --quiet --out "$OUT/reference" --json "$OUT/reference.jsonl" "${MODELS[@]}" \
+    >"$OUT/reference.log" 2>&1 || {
+    cat "$OUT/reference.log" >&2; echo "[report] FAILED (log: $OUT/reference.log)" >&2; exit 1; }
 
 # JSON lines -> Markdown (flat objects with string/number/bool/null values only).
 awk -v swiftc="$("$SWIFTC" --version 2>/dev/null | head -1)" -v commit="$(git rev-parse --short HEAD 2>/dev/null || echo '?')" '
 function val(k,   r) { if (match($0, "\"" k "\":(\"[^\"]*\"|[^,}]*)")) { r = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3); gsub(/"/, "", r); return r } return "" }
 function commas(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]([,]|$)/, ",&", s); return s }
+FILENAME ~ /reference.jsonl$/ {
+    m = val("model")
+    if (val("total") == "true") ripi[m] = val("instructions_per_inference")
+    else { rl[m]++; rins[m SUBSEP rl[m]] = val("instructions") }
+    next
+}
 {
     m = val("model")
     if (val("total") == "true") {
@@ -51,20 +62,22 @@ function commas(n,   s) { s = sprintf("%d", n); while (s ~ /[0-9][0-9][0-9][0-9]
 }
 END {
     printf "Cortex-M4 (QEMU mps2-an386, exact instruction counts, `-Osize`, commit %s):\n\n", commit
-    print "| model | flash | of which test vectors | RAM | arena | stack high water | MACs | instructions / inference | instructions / MAC | test images bit-exact |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    print "| model | flash | of which test vectors | RAM | arena | stack high water | MACs | instructions / inference | instructions / MAC | reference kernels: instructions / inference (/ MAC) | test images bit-exact |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for (i = 1; i <= nm; i++) { m = order[i]
-        printf "| %s | %s B | %s B | %s B | %s B | %s B | %s | %s | %.2f | %s |\n", m, commas(flash[m]), commas(tv[m]),
+        printf "| %s | %s B | %s B | %s B | %s B | %s B | %s | %s | %.2f | %s (%.2f) | %s |\n", m, commas(flash[m]), commas(tv[m]),
             commas(ram[m]), commas(arena[m]), commas(stack[m]), commas(macs[m]), commas(ipi[m]), ipm[m],
+            commas(ripi[m]), (macs[m] > 0 ? ripi[m] / macs[m] : 0),
             (images[m] > 0 ? (exact[m] == "true" ? images[m] "/" images[m] : "NO") : "-")
     }
     for (i = 1; i <= nm; i++) { m = order[i]
         printf "\n%s, per layer (one `minnow_invoke_layer` each, callees included):\n\n", m
-        print "| # | layer | kind | MACs | instructions | instructions / MAC |"
-        print "|---:|---|---|---:|---:|---:|"
+        print "| # | layer | kind | MACs | instructions | instructions / MAC | reference kernels | reference / MAC |"
+        print "|---:|---|---|---:|---:|---:|---:|---:|"
         for (j = 1; j <= nl[m]; j++) { k = m SUBSEP j
-            printf "| %d | %s | %s | %s | %s | %s |\n", j - 1, lname[k], lkind[k], commas(lmacs[k]), commas(lins[k]),
-                (lipm[k] == "null" ? "" : sprintf("%.2f", lipm[k]))
+            printf "| %d | %s | %s | %s | %s | %s | %s | %s |\n", j - 1, lname[k], lkind[k], commas(lmacs[k]), commas(lins[k]),
+                (lipm[k] == "null" ? "" : sprintf("%.2f", lipm[k])), commas(rins[k]),
+                (lmacs[k] > 0 ? sprintf("%.2f", rins[k] / lmacs[k]) : "")
         }
     }
-}' "$OUT/results.jsonl"
+}' "$OUT/reference.jsonl" "$OUT/results.jsonl"
