@@ -92,6 +92,8 @@ func writeModelFile(_ architecture: Architecture, to path: String) throws {
         #expect(result.status == 1)
         #expect(result.stderr.contains("refusing to run"))
         #expect(result.stderr.contains("2,048"))  // 10 KiB − 8 KiB reserve
+        #expect(result.stdout.contains("DOES NOT FIT"))  // the report still stands
+        #expect(FirmwareSim.execute(["run", path, "--ram", "10K", "--check"]).status == 3)
         // Analysis only still works.
         let analysed = FirmwareSim.execute(["run", path, "--ram", "10K", "--no-run"])
         #expect(analysed.status == 0)

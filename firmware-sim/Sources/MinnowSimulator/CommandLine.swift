@@ -246,7 +246,12 @@ public enum FirmwareSim {
         }
         if model.path != nil, !options.noRun, let runner = hooks.modelRunner {
             guard report.totals.arenaBytes <= report.arenaBudgetBytes else {
-                throw .arenaTooLarge(needed: report.totals.arenaBytes, budget: report.arenaBudgetBytes, board: board.id)
+                // The report stands; the run is refused with the numbers.
+                let refusal = SimulatorError.arenaTooLarge(needed: report.totals.arenaBytes,
+                                                           budget: report.arenaBudgetBytes, board: board.id)
+                report.runRefusal = refusal
+                report.notes.append(refusal.description)
+                return report
             }
             let measured: MeasuredRun
             do {
@@ -296,7 +301,11 @@ public enum FirmwareSim {
             try writeAtomically(SVGReport.render(report), to: path)
             if options.format != .json { stderr += "wrote \(path)\n" }
         }
-        let status: Int32 = options.check && !report.verdict.fits ? 3 : 0
+        var status: Int32 = options.check && !report.verdict.fits ? 3 : 0
+        if let refusal = report.runRefusal {
+            stderr += "firmware-sim: error: \(refusal.description)\n"
+            if status == 0 { status = refusal.exitStatus }
+        }
         return CommandResult(status: status, stdout: text, stderr: stderr)
     }
 

@@ -1,7 +1,7 @@
 import MinnowModel
 
 /// Every way `firmware-sim` can fail: one line each, naming what was wrong.
-public enum SimulatorError: Error, Equatable, CustomStringConvertible {
+public enum SimulatorError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A bad flag, missing value or stray argument (exit status 2).
     case usage(String)
     case unknownBoard(String)

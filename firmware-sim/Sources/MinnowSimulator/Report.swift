@@ -277,6 +277,8 @@ public struct SimulationReport: Sendable {
     public var inPlace: InPlaceSummary
     /// Remarks printed with every format (fallbacks, estimates).
     public var notes: [String]
+    /// Why the real run of a model file was refused (its arena exceeds the board's budget).
+    public var runRefusal: SimulatorError? = nil
 
     /// Builds the report of `model` on `board`.
     public init(model: LoadedModel, board: Board, latency: LatencyModel? = nil,
