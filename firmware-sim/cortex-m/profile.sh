@@ -44,5 +44,5 @@ if [[ ! -f "$LIB" || -n "$(find "$MINNOW_ROOT/Sources/MinnowCore" "$MINNOW_ROOT/
 fi
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/minnow-profile.XXXXXX")"
 trap 'rm -rf "$OUT"' EXIT
-"$HERE/firmware/run.sh" --quiet --lib "$LIB" --out "$OUT" --json "$OUT/profile.jsonl" "${ARGS[@]}" "$MODEL" >&2
+"$HERE/firmware/run.sh" --quiet --no-api-checks --lib "$LIB" --out "$OUT" --json "$OUT/profile.jsonl" "${ARGS[@]}" "$MODEL" >&2
 cat "$OUT/profile.jsonl"
