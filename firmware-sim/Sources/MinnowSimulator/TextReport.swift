@@ -153,7 +153,7 @@ public enum TextReport {
             out += line(row)
         }
         out += "\n"
-        out += "live: steps the output is alive (written at the first, last read at the second); arena @: byte offset in the arena\n\n"
+        out += "live: steps the output occupies the arena (written at the first, last read at the second); arena @: byte offset in the arena\n\n"
         let labelWidth = summary(r).map(\.0.count).max() ?? 0
         for (label, text) in summary(r) {
             out += label + String(repeating: " ", count: labelWidth - label.count) + "  " + text + "\n"
