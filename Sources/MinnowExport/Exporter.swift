@@ -198,16 +198,19 @@ public struct Exporter {
             if int8Predictions[i] == test.labels[i] { int8Correct += 1 }
             if floatPredictions[i] == int8Predictions[i] { agree += 1 }
         }
-        let model = sessions[0].model
+        // Read the model while its session (which owns the bytes) is certainly alive.
+        let (arenaBytes, macs) = withExtendedLifetime(sessions) {
+            (sessions[0].model.arenaBytes, sessions[0].model.totalMultiplyAdds)
+        }
         let plan = try ArchitectureAnalysis(checkpoint.architecture)
         return Report(
             floatAccuracy: Double(floatCorrect) / Double(count),
             int8Accuracy: Double(int8Correct) / Double(count),
             agreement: Double(agree) / Double(count),
             modelBytes: modelBytes.count, parameters: plan.parameters,
-            arenaBytes: model.arenaBytes, arenaLowerBoundBytes: 0,
+            arenaBytes: arenaBytes, arenaLowerBoundBytes: 0,
             testImages: count, calibrationImages: Swift.min(options.calibrationImages, Int.max),
-            dataset: test.name, multiplyAdds: model.totalMultiplyAdds)
+            dataset: test.name, multiplyAdds: macs)
     }
 
     /// The first `options.cArrayImages` test images, quantized, with labels and engine outputs.
