@@ -119,6 +119,20 @@ int minnow_check_error_paths(const uint8_t *model, size_t model_len, uint8_t *wr
     EXPECT_STATUS(minnow_set_input(&e, &one, 1), MINNOW_ERR_INPUT_SIZE);
     EXPECT_STATUS(minnow_set_input_float(&e, &onef, 1), MINNOW_ERR_INPUT_SIZE);
     EXPECT_STATUS(minnow_set_kernels(&e, 7), MINNOW_ERR_INVALID_ARGUMENT);
+    EXPECT_STATUS(minnow_set_kernels(&e, -1), MINNOW_ERR_INVALID_ARGUMENT);
+
+    /* Non-finite and huge real inputs saturate (NaN -> the zero point), never trap. */
+    static float reals[4096];
+    if (minnow_get_input(&e, &ti) == MINNOW_OK && ti.count <= sizeof reals / sizeof reals[0]) {
+        const float specials[6] = { __builtin_nanf(""), __builtin_inff(), -__builtin_inff(), 3.0e38f, -3.0e38f, -0.0f };
+        for (size_t j = 0; j < ti.count; j++) reals[j] = specials[j % 6];
+        EXPECT_STATUS(minnow_set_input_float(&e, reals, ti.count), MINNOW_OK);
+        CHECK(ti.data[0] == (int8_t)ti.zero_point && ti.data[1] == 127 && ti.data[2] == -128
+              && ti.data[3] == 127 && ti.data[4] == -128, "non-finite inputs: %d %d %d %d %d", ti.data[0], ti.data[1],
+              ti.data[2], ti.data[3], ti.data[4]);
+        EXPECT_STATUS(minnow_invoke(&e), MINNOW_OK);
+        EXPECT_STATUS(minnow_argmax(&e, &u), MINNOW_OK);
+    }
 
     /* Messages. */
     CHECK(strcmp(minnow_status_message(MINNOW_OK), "ok") == 0, "message of MINNOW_OK");
