@@ -3,12 +3,22 @@ import PackageDescription
 
 // MARK: - Compile settings
 
+/// On x86_64 the kernels are compiled for AVX2 (Haswell, 2013, and later; every
+/// x86-64-v3 machine): LLVM then turns the int8 dot products into `vpmaddwd ymm`
+/// and the requantization into `vpmuldq`/`vpsravd`. Without it the same Swift
+/// gives SSE2 code that is 1.3-2x slower. Other architectures use their defaults.
+#if arch(x86_64)
+let vectorISA: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let vectorISA: [SwiftSetting] = []
+#endif
+
 /// The int8 kernels and the float trainer are hot loops: they are compiled with
 /// optimisation even in debug builds, so `swift run` and `swift test` are usable
 /// without `-c release`. `-enable-testing` still lets tests use `@testable`.
 let optimized: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
-]
+] + vectorISA
 
 let package = Package(
     name: "Minnow",
