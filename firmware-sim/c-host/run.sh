@@ -45,6 +45,21 @@ identifier() {   # as CArrayWriter.identifier
 }
 
 rc=0
+# The header stands alone in strict C99, C11 and C++ (layout static asserts included).
+printf '#include "minnow.h"\nint main(void) { minnow_engine e; (void)e; return 0; }\n' >"$OUT/header_check.c"
+cp "$OUT/header_check.c" "$OUT/header_check.cpp"
+HDR_OK=1
+for std in c99 c11; do
+    "${CC:-cc}" -std=$std -pedantic -Wall -Wextra -Werror -I "$MINNOW_ROOT/Sources/MinnowC/include" \
+        -fsyntax-only "$OUT/header_check.c" || HDR_OK=0
+done
+if command -v "${CXX:-c++}" >/dev/null 2>&1; then
+    "${CXX:-c++}" -std=c++11 -pedantic -Wall -Wextra -Werror -I "$MINNOW_ROOT/Sources/MinnowC/include" \
+        -fsyntax-only "$OUT/header_check.cpp" || HDR_OK=0
+fi
+if [[ $HDR_OK -eq 1 ]]; then echo "[c-host] minnow.h compiles alone as C99, C11 and C++11 (-pedantic -Werror)"
+else echo "[c-host] minnow.h FAILED the strict header check"; rc=1; fi
+
 for model in "${MODELS[@]}"; do
     [[ -f "$model" ]] || { echo "[c-host] $model not found"; rc=1; continue; }
     base="$(basename "$model")"; sym="$(identifier "${base%.*}")"

@@ -246,8 +246,10 @@ minnow_status minnow_get_layer_info(const minnow_engine *engine, uint32_t index,
 #define MINNOW_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #elif defined(__cplusplus) && __cplusplus >= 201103L
 #define MINNOW_STATIC_ASSERT(c, m) static_assert(c, m)
-#else
-#define MINNOW_STATIC_ASSERT(c, m)
+#else /* C99, C++98: a negative array size fails */
+#define MINNOW_CAT2_(a, b) a##b
+#define MINNOW_CAT_(a, b) MINNOW_CAT2_(a, b)
+#define MINNOW_STATIC_ASSERT(c, m) typedef char MINNOW_CAT_(minnow_static_assert_, __LINE__)[(c) ? 1 : -1]
 #endif
 MINNOW_STATIC_ASSERT(sizeof(minnow_engine) == MINNOW_ENGINE_SIZE, "minnow_engine size");
 MINNOW_STATIC_ASSERT(sizeof(size_t) == sizeof(void *), "size_t must be pointer-sized");
