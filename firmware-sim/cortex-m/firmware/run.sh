@@ -23,7 +23,8 @@
 #   --quiet     only the summary tables (the firmware's output goes to OUT/<sym>.log)
 #   --no-api-checks  skip the error-path firmware (below)
 #
-# Checks per model (exit 1 if any fails): the ELF links with no allocator symbol
+# Checks per model (exit 1 if any fails): the C array holds exactly the bytes of
+# MODEL.mnw (else its expected outputs belong to another model), the ELF links with no allocator symbol
 # (tools/check-no-allocator.sh --binary), the firmware exits 0 (every output bit-exact),
 # and a second build with -D MINNOW_FW_API_CHECKS (OUT/<sym>-api-checks.elf) gets the
 # right error status from every C entry point on this target (minnow_api_checks.c).
@@ -82,6 +83,17 @@ for model in "${MODELS[@]}"; do
     sym="$(basename "$src")"; sym="${sym%_model.h}"; sym="$(identifier "${sym%.mnw}")"
     work="$OUT/$sym"; mkdir -p "$work"
     info="$("$HERE/../../vectors/glue.sh" -o "$work/glue.c" "$src")"
+    # The compiled-in C array must be this very model file (the expected outputs belong to it).
+    if [[ "$model" == *.mnw && "$src" == *_model.h ]]; then
+        od -An -v -tx1 "$model" | tr -s ' ' '\n' | sed '/^$/d' >"$work/file.hex"
+        awk -v s="${sym}_model[" 'index($0, s) && /=/ { on = 1; next } on && /^};/ { exit }
+            on { gsub(/[{},]/, " "); for (i = 1; i <= NF; i++) print tolower(substr($i, 3)) }' \
+            "${src%.h}.c" >"$work/array.hex"
+        if ! cmp -s "$work/file.hex" "$work/array.hex"; then
+            echo "[firmware] $sym: FAIL: ${src%.h}.c does not hold the bytes of $model (re-export the C arrays)"
+            rc=1; continue
+        fi
+    fi
     read -r -a srcs <<<"$(sed 's/.*sources=//' <<<"$info")"
     elf="$OUT/$sym.elf"
     echo "[firmware] $sym: $info"
