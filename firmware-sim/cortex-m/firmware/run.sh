@@ -50,7 +50,7 @@ while [[ $# -gt 0 ]]; do
         --reference) KDEF=(-D MINNOW_FW_KERNELS=MINNOW_KERNELS_REFERENCE); shift ;;
         --quiet) QUIET=1; shift ;;
         --no-api-checks) API_CHECKS=0; shift ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         -*) die "unknown option $1" ;;
         *) MODELS+=("$1"); shift ;;
     esac
