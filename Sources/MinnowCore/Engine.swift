@@ -25,7 +25,8 @@ public enum KernelSet: Sendable {
 ///           └──────────────┴──────────────┴─────────┴────┘  overlap share bytes
 ///
 /// `invoke()` allocates nothing, throws nothing and touches no byte outside
-/// the arena and the model bytes. The engine does not own the arena or the
+/// the arena and the model bytes. The plan may reuse the input tensor's bytes
+/// once its last reader has run: set the input before every `invoke()`. The engine does not own the arena or the
 /// model bytes: both must outlive it.
 public struct Engine {
     public let model: Model

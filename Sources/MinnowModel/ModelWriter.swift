@@ -137,6 +137,17 @@ public enum ModelWriter {
 /// an interrupted write leaves the previous file intact.
 public func writeAtomically(_ data: Data, to url: URL) throws {
     let directory = url.deletingLastPathComponent()
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else {
+            throw CocoaError(.fileWriteInvalidFileName, userInfo: [
+                NSFilePathErrorKey: directory.path,
+                NSLocalizedDescriptionKey: "\(directory.path) is not a directory"])
+        }
+    } else {
+        // Like `mkdir -p` for the output's folder.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
     let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
         throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
