@@ -21,5 +21,5 @@ run() {
 
 mkdir -p models
 run lenet5-fashion          lenet5         --dataset fashion-mnist --epochs 15 --seed 1 -o models/lenet5-fashion.ckpt
-run inception-lite-fashion  inception-lite --dataset fashion-mnist --epochs 15 --seed 1 -o models/inception-lite-fashion.ckpt
+run inception-lite-fashion  inception-lite --dataset fashion-mnist --epochs 15 --lr 0.003 --seed 1 -o models/inception-lite-fashion.ckpt
 run lenet5-mnist5k          lenet5         --dataset mnist5k --epochs 50 --shift 2 --seed 1 -o models/lenet5-mnist5k.ckpt
