@@ -24,6 +24,10 @@ public struct CommandOptions: Equatable, Sendable {
     /// `--test-set SPEC|none`; nil → chosen from the model's shape.
     public var testSet: String?
     public var check = false
+    /// `--qemu`: exact Cortex-M4 instruction counts of the model file under QEMU.
+    public var qemu = false
+    /// `--cycles-per-instruction X` (with `--qemu`): turns instructions into cycles.
+    public var cyclesPerInstruction: Double?
 
     public init() {}
 
@@ -97,6 +101,8 @@ public struct CommandOptions: Equatable, Sendable {
             case "--no-run": o.noRun = true
             case "--test-set": o.testSet = try value()
             case "--check": o.check = true
+            case "--qemu": o.qemu = true
+            case "--cycles-per-instruction", "--cpi": o.cyclesPerInstruction = try positive()
             default:
                 if flag.hasPrefix("-") && flag.count > 1 { throw .usage("unknown option '\(flag)'") }
                 guard o.command == .run else { throw .usage("'boards' takes no argument '\(raw)'") }
@@ -106,6 +112,12 @@ public struct CommandOptions: Equatable, Sendable {
         }
         if o.model != nil && o.arch != nil {
             throw .usage("give either a model file or --arch, not both")
+        }
+        if o.qemu && o.arch != nil {
+            throw .usage("--qemu runs a model file's weights on the Cortex-M4 firmware: give MODEL.mnw, not --arch")
+        }
+        if o.cyclesPerInstruction != nil && !o.qemu {
+            throw .usage("--cycles-per-instruction applies only with --qemu")
         }
         return o
     }
@@ -154,6 +166,7 @@ public enum FirmwareSim {
     usage: firmware-sim run [MODEL.mnw | ARCH.json] [--arch NAME|FILE.json] [--board NAME]
                             [--flash BYTES] [--ram BYTES] [--core m0+|m4f|m7] [--clock MHZ]
                             [--format table|json|markdown] [--svg FILE] [--check]
+                            [--qemu [--cycles-per-instruction X]]
            firmware-sim boards [--format table|json|markdown]
            firmware-sim --help
     """
@@ -184,6 +197,11 @@ public enum FirmwareSim {
                          (default: by the model's name, "fashion" or "mnist", for 28x28x1 → 10 models)
       --no-run           do not run a model file, only analyse it
       --check            exit with status 3 when the model does not fit
+      --qemu             also run the model file on the Cortex-M4 firmware under QEMU
+                         (firmware-sim/cortex-m/profile.sh; needs tools/install-toolchain.sh):
+                         exact instructions per layer and per inference, instructions per MAC;
+                         on an M4 board the latency becomes instructions × cycles/instruction
+      --cycles-per-instruction X  with --qemu: cycles per instruction (default 1: zero-wait-state flash)
     boards               list the known boards
 
     Exit status: 0 ok, 1 error (files, geometry, run), 2 bad usage, 3 does not fit (--check).
@@ -227,6 +245,14 @@ public enum FirmwareSim {
     public static func report(_ options: CommandOptions, hooks: SimulatorHooks = .installed) throws(SimulatorError) -> SimulationReport {
         let board = try options.resolvedBoard()
         let (source, notes) = source(for: options, hooks: hooks)
+        if options.qemu {
+            guard case .modelFile = source else {
+                throw .usage("--qemu needs a model file (.mnw): the firmware runs its weights; an architecture has none")
+            }
+            guard hooks.qemuProfiler != nil else {
+                throw .qemuUnavailable("this build has no QEMU profiler")
+            }
+        }
         let model = try ModelLoader.load(source, hooks: hooks)
         var latency = LatencyModel.assumed(for: board.core)
         if let cpm = options.cyclesPerMAC {
@@ -265,6 +291,18 @@ public enum FirmwareSim {
                 throw .runFailed("\(error)")
             }
             report.attach(measured)
+        }
+        if options.qemu, let profiler = hooks.qemuProfiler, let path = model.path {
+            let lines: String
+            do {
+                lines = try profiler(path)
+            } catch let error as SimulatorError {
+                throw error
+            } catch {
+                throw .qemuFailed("\(error)")
+            }
+            report.attach(try QEMUProfile.parse(jsonLines: lines),
+                          cyclesPerInstruction: options.cyclesPerInstruction ?? QEMUProfile.defaultCyclesPerInstruction)
         }
         return report
     }

@@ -16,6 +16,10 @@ public enum SimulatorError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The real run was refused: the arena does not fit the board's budget.
     case arenaTooLarge(needed: Int, budget: Int, board: String)
     case runFailed(String)
+    /// `--qemu` cannot run: the ARM toolchain, QEMU or profile.sh is missing.
+    case qemuUnavailable(String)
+    /// `--qemu` ran but the firmware build, the run or its output failed.
+    case qemuFailed(String)
     case writeFailed(path: String, reason: String)
 
     public var description: String {
@@ -42,6 +46,10 @@ public enum SimulatorError: Error, Equatable, Sendable, CustomStringConvertible 
             return "refusing to run: the arena needs \(ByteSize.grouped(needed)) bytes but \(board) leaves \(ByteSize.grouped(budget)) bytes for it (RAM minus the runtime reserve)"
         case let .runFailed(reason):
             return "the int8 run failed: \(reason)"
+        case let .qemuUnavailable(reason):
+            return "--qemu: \(reason)"
+        case let .qemuFailed(reason):
+            return "--qemu: \(reason)"
         case let .writeFailed(path, reason):
             return "cannot write \(path): \(reason)"
         }

@@ -29,6 +29,8 @@ public enum JSONReport {
                 "estimated_cycles": .int(Int(l.estimatedCycles.rounded())),
                 "estimated_us": .decimal(l.estimatedMicroseconds, digits: 1),
                 "measured_us": l.measuredMicroseconds.map { .decimal($0, digits: 2) } ?? .null,
+                "instructions": l.instructions.map { .int($0) } ?? .null,
+                "instructions_per_mac": l.instructionsPerMAC.map { .decimal($0, digits: 3) } ?? .null,
             ])
         }
         let t = r.totals
@@ -44,6 +46,8 @@ public enum JSONReport {
             "estimated_cycles": .int(Int(t.estimatedCycles.rounded())),
             "estimated_ms": .decimal(t.estimatedMilliseconds, digits: 3),
             "measured_ms": r.measured.map { .decimal($0.totalMicroseconds / 1000, digits: 4) } ?? .null,
+            "instructions": r.qemu.map { .int($0.instructionsPerInference) } ?? .null,
+            "instructions_per_mac": r.qemu?.instructionsPerMAC.map { .decimal($0, digits: 3) } ?? .null,
         ]
         if t.peakStep >= 0 && t.peakStep < r.layers.count { totals["peak_layer"] = .string(r.layers[t.peakStep].name) }
         let v = r.verdict
@@ -83,6 +87,33 @@ public enum JSONReport {
                 "total_us": .decimal(m.totalMicroseconds, digits: 2),
             ])
         } ?? .null
+        let qemu: JSONValue = r.qemu.map { q in
+            func int(_ v: Int?) -> JSONValue { v.map { .int($0) } ?? .null }
+            return .object([
+                "machine": .string("qemu-system-arm -M mps2-an386 (Cortex-M4)"),
+                "firmware_model": .string(q.model),
+                "instructions_per_inference": .int(q.instructionsPerInference),
+                "macs": .int(q.macs),
+                "instructions_per_mac": q.instructionsPerMAC.map { .decimal($0, digits: 3) } ?? .null,
+                "images": int(q.images),
+                "bit_exact": q.bitExact.map { .bool($0) } ?? .null,
+                "flash_bytes": int(q.flashBytes),
+                "flash_test_vector_bytes": int(q.flashTestVectorBytes),
+                "flash_without_test_vectors_bytes": int(q.deployedFlashBytes),
+                "ram_bytes": int(q.ramBytes),
+                "arena_bytes": int(q.arenaBytes),
+                "stack_high_water_bytes": int(q.stackHighWaterBytes),
+                "layers": .array(q.layers.map { l in
+                    .object([
+                        "index": .int(l.index), "name": .string(l.name), "kind": .string(l.kind),
+                        "macs": .int(l.macs), "output_bytes": .int(l.outputBytes),
+                        "instructions": .int(l.instructions),
+                        "instructions_per_mac": l.instructionsPerMAC.map { .decimal($0, digits: 3) } ?? .null,
+                        "runs": .int(l.runs),
+                    ])
+                }),
+            ])
+        } ?? .null
         return .object([
             "schema": .string(schema),
             "model": .object([
@@ -103,7 +134,9 @@ public enum JSONReport {
                 "cycles_per_element": .decimal(r.latency.cyclesPerElement, digits: 2),
                 "cycles_per_layer": .decimal(r.latency.cyclesPerLayer, digits: 2),
                 "clock_mhz": .decimal(b.clockMHz, digits: 1),
-                "basis": .string(r.latency.basis),
+                "basis": .string(r.cyclesPerInstruction.map { QEMUProfile.latencyBasis(cyclesPerInstruction: $0) } ?? r.latency.basis),
+                "source": .string(r.cyclesPerInstruction == nil ? "assumed" : "qemu_instructions"),
+                "cycles_per_instruction": r.cyclesPerInstruction.map { .decimal($0, digits: 2) } ?? .null,
             ]),
             "reserves": .object([
                 "ram_bytes": .int(r.reserves.ramBytes),
@@ -117,6 +150,7 @@ public enum JSONReport {
                 "live_bytes_per_step": .array(r.liveBytesPerStep.map { .int($0) }),
             ]),
             "measured": measured,
+            "qemu": qemu,
             "in_place": .object([
                 "arena_bytes": .int(r.inPlace.arenaBytes),
                 "arena_without_in_place_bytes": .int(r.inPlace.arenaWithoutInPlaceBytes),

@@ -101,20 +101,28 @@ public struct SimulatorHooks: Sendable {
     /// The kernel scratch a layer needs, when the plan is made here (no model
     /// file). nil → the engine's own query (`MemoryPlan.kernelScratch`).
     public var scratchBytes: (@Sendable (LayerAnalysis) -> Int)?
+    /// `--qemu`: profiles a model file on the Cortex-M4 firmware under QEMU and
+    /// returns the JSON lines of `firmware-sim/cortex-m/profile.sh` (parsed by
+    /// `QEMUProfile.parse`). nil → `--qemu` is refused.
+    public var qemuProfiler: (@Sendable (String) throws -> String)?
 
     public init(modelFileReader: (@Sendable (String) throws -> LoadedModel)? = nil,
                 modelRunner: (@Sendable (RunRequest) throws -> MeasuredRun)? = nil,
-                scratchBytes: (@Sendable (LayerAnalysis) -> Int)? = nil) {
+                scratchBytes: (@Sendable (LayerAnalysis) -> Int)? = nil,
+                qemuProfiler: (@Sendable (String) throws -> String)? = nil) {
         self.modelFileReader = modelFileReader
         self.modelRunner = modelRunner
         self.scratchBytes = scratchBytes
+        self.qemuProfiler = qemuProfiler
     }
 
     /// The hooks `FirmwareSim.execute` uses by default (set once at start-up):
-    /// model files are read by `ModelFileReader` and run by `HostRunner`.
+    /// model files are read by `ModelFileReader` and run by `HostRunner`, and
+    /// `--qemu` runs `QEMUProfiler` (firmware-sim/cortex-m/profile.sh).
     nonisolated(unsafe) public static var installed = SimulatorHooks(
         modelFileReader: { path in try ModelFileReader.load(path) },
-        modelRunner: { request in try HostRunner.run(request) })
+        modelRunner: { request in try HostRunner.run(request) },
+        qemuProfiler: { path in try QEMUProfiler.run(modelPath: path) })
 }
 
 // MARK: - Estimates used when there is no model file
@@ -206,6 +214,10 @@ public struct LayerReport: Equatable, Sendable {
     public var estimatedCycles: Double
     public var estimatedMicroseconds: Double
     public var measuredMicroseconds: Double?
+    /// Exact Cortex-M4 instructions of this layer under QEMU (`--qemu`), callees included.
+    public var instructions: Int? = nil
+    /// `instructions / macs` for layers with multiply-adds (conv, dense).
+    public var instructionsPerMAC: Double? = nil
 
     public var parameters: Int { weights + biases }
 }
@@ -279,6 +291,11 @@ public struct SimulationReport: Sendable {
     public var notes: [String]
     /// Why the real run of a model file was refused (its arena exceeds the board's budget).
     public var runRefusal: SimulatorError? = nil
+    /// Exact Cortex-M4 instruction counts of the model's firmware under QEMU (`--qemu`).
+    public var qemu: QEMUProfile? = nil
+    /// Set when the latency estimate was computed from `qemu`'s instruction
+    /// counts: the cycles per instruction assumed (nil: the latency model's estimate).
+    public var cyclesPerInstruction: Double? = nil
 
     /// Builds the report of `model` on `board`.
     public init(model: LoadedModel, board: Board, latency: LatencyModel? = nil,

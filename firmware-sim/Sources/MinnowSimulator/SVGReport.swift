@@ -105,7 +105,10 @@ public enum SVGReport {
             measuredText = "measured: \(fixed(m.totalMicroseconds, 1)) µs per image on \(m.host)"
             if let acc = m.accuracy { measuredText += ", accuracy \(fixed(acc * 100, 2))%" }
         }
-        let line4 = "est. \(duration(milliseconds: t.estimatedMilliseconds)) on \(v.board.core.rawValue) @ \(fixed(v.board.clockMHz, 0)) MHz at \(fixed(r.latency.cyclesPerMAC, 1)) cycles/MAC (\(r.latency.basis))"
+        let line4 = r.qemu.map { q in
+            "est. \(duration(milliseconds: t.estimatedMilliseconds)) on \(v.board.core.rawValue) @ \(fixed(v.board.clockMHz, 0)) MHz: \(ByteSize.grouped(q.instructionsPerInference)) Cortex-M4 instructions (QEMU)" +
+                (r.cyclesPerInstruction.map { " × \(fixed($0, 2)) cycle/instruction" } ?? ", latency from the model")
+        } ?? "est. \(duration(milliseconds: t.estimatedMilliseconds)) on \(v.board.core.rawValue) @ \(fixed(v.board.clockMHz, 0)) MHz at \(fixed(r.latency.cyclesPerMAC, 1)) cycles/MAC (\(r.latency.basis))"
         s += "<text x=\"\(n(left))\" y=\"78\" fill=\"#555\" font-size=\"11\">\(escape(line4))</text>\n"
 
         if !measuredText.isEmpty {

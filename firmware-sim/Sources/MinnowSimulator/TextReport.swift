@@ -22,6 +22,11 @@ public enum TextReport {
         ]
         let measured = r.measured != nil
         if measured { columns.append(Column(title: "host µs", rightAligned: true)) }
+        let qemu = r.qemu != nil
+        if qemu {
+            columns.append(Column(title: "M4 instr", rightAligned: true))
+            columns.append(Column(title: "instr/MAC", rightAligned: true))
+        }
         if bars { columns.append(Column(title: "share of MACs", rightAligned: false)) }
         let maxMACs = max(r.layers.map(\.macs).max() ?? 1, 1)
         var rows: [[String]] = []
@@ -29,6 +34,7 @@ public enum TextReport {
                         "", "", "", "", "", "", ByteSize.grouped(r.input.bytes), "", ByteSize.grouped(r.input.offset),
                         "\(r.input.firstStep)..\(r.input.lastStep)", ""]
         if measured { inputRow.append("") }
+        if qemu { inputRow += ["", ""] }
         if bars { inputRow.append("") }
         rows.append(inputRow)
         for l in r.layers {
@@ -44,6 +50,10 @@ public enum TextReport {
                 micros(l.estimatedMicroseconds),
             ]
             if measured { row.append(l.measuredMicroseconds.map { fixed($0, 2) } ?? "") }
+            if qemu {
+                row.append(l.instructions.map { ByteSize.grouped($0) } ?? "")
+                row.append(l.instructionsPerMAC.map { fixed($0, 2) } ?? "")
+            }
             if bars {
                 let width = 20.0 * Double(l.macs) / Double(maxMACs)
                 let full = Int(width)
@@ -64,6 +74,10 @@ public enum TextReport {
                      ByteSize.grouped(r.layers.reduce(0) { $0 + $1.scratchBytes }), "", "",
                      micros(r.layers.reduce(0) { $0 + $1.estimatedMicroseconds })]
         if measured { total.append(r.measured.map { fixed($0.totalMicroseconds, 2) } ?? "") }
+        if let q = r.qemu {
+            total.append(ByteSize.grouped(q.instructionsPerInference))
+            total.append(q.instructionsPerMAC.map { fixed($0, 2) } ?? "")
+        }
         if bars { total.append("") }
         rows.append(total)
         return (columns, rows)
@@ -88,6 +102,11 @@ public enum TextReport {
         return "\(what.joined(separator: "; ")): arena \(ByteSize.grouped(p.arenaBytes)) B vs \(ByteSize.grouped(p.arenaWithoutInPlaceBytes)) B without (saves \(ByteSize.grouped(p.savedBytes)) B, \(percent(p.savedBytes, of: p.arenaWithoutInPlaceBytes)))"
     }
 
+    static func qemuLegend(_ q: QEMUProfile) -> String {
+        let runs = q.layers.map(\.runs).max() ?? 1
+        return "M4 instr: exact Cortex-M4 instructions (QEMU) of one minnow_invoke_layer call, callees included\(runs > 1 ? ", mean of \(runs) runs" : ""); total: one minnow_invoke; instr/MAC: conv and dense"
+    }
+
     static func percent(_ part: Int, of whole: Int) -> String {
         whole > 0 ? fixed(Double(part) / Double(whole) * 100, 1) + "%" : "-"
     }
@@ -109,9 +128,39 @@ public enum TextReport {
                 (t.flashBytesMeasured ? "(model file size)" : "(estimate: parameter bytes \(ByteSize.grouped(t.weightBytes)) + file overhead)")),
             ("arena", "\(ByteSize.grouped(t.arenaBytes)) B = \(ByteSize.human(t.arenaBytes))  (lower bound \(ByteSize.grouped(t.arenaLowerBoundBytes)) B at \(peak); plan \(above))"),
             ("in place", inPlaceLine(r)),
-            ("est. latency", "\(duration(milliseconds: t.estimatedMilliseconds)) on \(b.core.rawValue) @ \(fixed(b.clockMHz, 0)) MHz = \(ByteSize.grouped(Int(t.estimatedCycles.rounded()))) cycles"),
-            ("latency model", "\(fixed(lat.cyclesPerMAC, 2)) cycles/MAC, \(fixed(lat.cyclesPerRequantize, 0))/requantized output, \(fixed(lat.cyclesPerElement, 0))/element (pool, concat, add), \(fixed(lat.cyclesPerLayer, 0))/layer — \(lat.basis)"),
+            ("est. latency", "\(duration(milliseconds: t.estimatedMilliseconds)) on \(b.core.rawValue) @ \(fixed(b.clockMHz, 0)) MHz = \(ByteSize.grouped(Int(t.estimatedCycles.rounded()))) cycles" + (r.cyclesPerInstruction == nil ? "" : " (from the QEMU instruction count)")),
         ]
+        if let cpi = r.cyclesPerInstruction {
+            lines.append(("latency model", QEMUProfile.latencyBasis(cyclesPerInstruction: cpi)))
+        } else {
+            lines.append(("latency model", "\(fixed(lat.cyclesPerMAC, 2)) cycles/MAC, \(fixed(lat.cyclesPerRequantize, 0))/requantized output, \(fixed(lat.cyclesPerElement, 0))/element (pool, concat, add), \(fixed(lat.cyclesPerLayer, 0))/layer — \(lat.basis)"))
+        }
+        if let q = r.qemu {
+            var line = "\(ByteSize.grouped(q.instructionsPerInference)) instructions per inference"
+            if let perMAC = q.instructionsPerMAC { line += ", \(fixed(perMAC, 2)) per MAC" }
+            line += " (exact: firmware under qemu-system-arm mps2-an386"
+            if let images = q.images {
+                line += images > 1 || q.bitExact != nil ? ", \(ByteSize.grouped(images)) test images" : ", one fixed input"
+            }
+            if let exact = q.bitExact { line += exact ? ", outputs bit-exact with the Swift engine" : ", outputs NOT bit-exact" }
+            lines.append(("Cortex-M4 (QEMU)", line + ")"))
+            if let flash = q.flashBytes {
+                var fw = "flash \(ByteSize.grouped(flash)) B"
+                if let tv = q.flashTestVectorBytes, tv > 0 {
+                    fw += " (\(ByteSize.grouped(flash - tv)) B without the \(ByteSize.grouped(tv)) B of test vectors)"
+                }
+                if let ram = q.ramBytes {
+                    fw += ", RAM \(ByteSize.grouped(ram)) B"
+                    var parts: [String] = []
+                    if let a = q.arenaBytes { parts.append("arena \(ByteSize.grouped(a))") }
+                    if let st = q.stackHighWaterBytes { parts.append("stack high water \(ByteSize.grouped(st))") }
+                    let rest = ram - (q.arenaBytes ?? 0) - (q.stackHighWaterBytes ?? 0)
+                    if !parts.isEmpty, rest >= 0 { parts.append("data/bss \(ByteSize.grouped(rest))") }
+                    if !parts.isEmpty { fw += " (" + parts.joined(separator: " + ") + ")" }
+                }
+                lines.append(("M4 firmware", fw + " — the whole ELF: engine, model, startup"))
+            }
+        }
         if let m = r.measured {
             var line = "\(fixed(m.totalMicroseconds, 2)) µs per image on \(m.host), \(ByteSize.grouped(m.images)) images"
             if let acc = m.accuracy { line += ", accuracy \(fixed(acc * 100, 2))%" }
@@ -153,7 +202,9 @@ public enum TextReport {
             out += line(row)
         }
         out += "\n"
-        out += "live: steps the output occupies the arena (written at the first, last read at the second); arena @: byte offset in the arena\n\n"
+        out += "live: steps the output occupies the arena (written at the first, last read at the second); arena @: byte offset in the arena\n"
+        if let q = r.qemu { out += qemuLegend(q) + "\n" }
+        out += "\n"
         let labelWidth = summary(r).map(\.0.count).max() ?? 0
         for (label, text) in summary(r) {
             out += label + String(repeating: " ", count: labelWidth - label.count) + "  " + text + "\n"
@@ -175,6 +226,7 @@ public enum TextReport {
             let cells = i == rows.count - 1 ? row.map { $0.isEmpty ? "" : "**\($0)**" } : row
             out += "| " + cells.map(escape).joined(separator: " | ") + " |\n"
         }
+        if let q = r.qemu { out += "\n" + qemuLegend(q) + "\n" }
         out += "\n| | |\n|---|---|\n"
         for (label, text) in summary(r) { out += "| \(label) | \(escape(text)) |\n" }
         return out
