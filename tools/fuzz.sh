@@ -82,7 +82,7 @@ max=4096
 for f in "$corpus"/*; do s=$(stat -c %s "$f"); (( s > max )) && max=$s; done
 echo "fuzz.sh: $target for ${seconds}s, $(ls "$corpus" | wc -l) corpus files, max_len $max" >&2
 set +e
-nice -n 10 "$out/fuzz-$target" "$corpus" -max_total_time="$seconds" -max_len="$max" -timeout=20 \
+nice -n 10 "$out/fuzz-$target" "$corpus" -dict="tools/fuzz/$target.dict" -max_total_time="$seconds" -max_len="$max" -timeout=20 \
     -rss_limit_mb=2048 -artifact_prefix="$crashes/" -print_final_stats=1 "$@" 2>&1 | tee "$out/fuzz-$target.log"
 status=${PIPESTATUS[0]}
 set -e

@@ -74,9 +74,12 @@ extension Model {
         if pooling {
             // Every window must hold one real tap: the first starts at −pad,
             // the last at (out − 1) · stride − pad.
+            // (65,535² overflows a 32-bit Int (Cortex-M): an overflowing start is past the input.)
+            let lastTop = (output.height - 1).multipliedReportingOverflow(by: g.strideHeight)
+            let lastLeft = (output.width - 1).multipliedReportingOverflow(by: g.strideWidth)
             guard g.padTop < g.kernelHeight, g.padLeft < g.kernelWidth,
-                  (output.height - 1) * g.strideHeight - g.padTop < input.height,
-                  (output.width - 1) * g.strideWidth - g.padLeft < input.width
+                  !lastTop.overflow, lastTop.partialValue - g.padTop < input.height,
+                  !lastLeft.overflow, lastLeft.partialValue - g.padLeft < input.width
             else { throw .emptyWindow }
         }
     }
@@ -129,8 +132,11 @@ extension Model {
         }
         let input = tensor(l.input(0)), output = tensor(l.output)
         let (inL, outL) = (input.layout, output.layout)
-        func expectWeights(_ n: Int) throws(LayerProblem) {
-            guard l.weightsBytes == n else { throw .weightsSizeMismatch(expected: n, actual: l.weightsBytes) }
+        /// `n` nil: the size overflows `Int` (no file can hold it).
+        func expectWeights(_ n: Int?) throws(LayerProblem) {
+            guard let n, l.weightsBytes == n else {
+                throw .weightsSizeMismatch(expected: n ?? Int.max, actual: l.weightsBytes)
+            }
         }
         func expectParams(_ n: Int) throws(LayerProblem) {
             guard l.paramsBytes == 4 * n else { throw .paramsSizeMismatch(expected: 4 * n, actual: l.paramsBytes) }
@@ -143,7 +149,8 @@ extension Model {
         switch opcode {
         case .convolution:
             try checkWindow(l, input: inL, output: outL, pooling: false)
-            try expectWeights(outL.channels * l.geometry.kernelHeight * l.geometry.kernelWidth * inL.channels)
+            // Four 16-bit factors: the product can overflow even a 64-bit Int (fuzzing, issue 8).
+            try expectWeights(checkedProduct(outL.channels, l.geometry.kernelHeight, l.geometry.kernelWidth, inL.channels))
             try expectParams(3 * outL.channels)
             try checkRequantization(l, channels: outL.channels)
         case .maxPool, .averagePool, .minPool:
@@ -161,7 +168,7 @@ extension Model {
             try expectSameQuantization(input, output)
         case .fullyConnected:
             guard inL.isContiguous, outL.height == 1, outL.width == 1, outL.isContiguous else { throw .shapeMismatch }
-            try expectWeights(inL.elementCount * outL.channels)
+            try expectWeights(checkedProduct(inL.elementCount, outL.channels, 1, 1))
             try expectParams(3 * outL.channels)
             try checkRequantization(l, channels: outL.channels)
         case .softmax:
@@ -200,6 +207,15 @@ extension Model {
         }
         let needed = scratchBytesNeeded(i)
         guard l.scratchBytes >= needed else { throw .scratchInvalid(needed: needed) }
+    }
+
+    /// a · b · c · d, or nil when it overflows `Int` (32 bits wide on Cortex-M).
+    /// No variadic arguments: Embedded builds must not allocate.
+    private func checkedProduct(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> Int? {
+        let (ab, o1) = a.multipliedReportingOverflow(by: b)
+        let (abc, o2) = ab.multipliedReportingOverflow(by: c)
+        let (abcd, o3) = abc.multipliedReportingOverflow(by: d)
+        return o1 || o2 || o3 ? nil : abcd
     }
 
     /// Bytes of scratch the kernels need for layer `index` (see `kernelScratchBytes`).

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The Swift test suite under the sanitizers (a CI step: docs/robustness.md).
+#
+#   tools/test-sanitizers.sh            AddressSanitizer, then UndefinedBehaviorSanitizer
+#   tools/test-sanitizers.sh address    only ASan   (scratch path .build-asan)
+#   tools/test-sanitizers.sh undefined  only UBSan  (scratch path .build-ubsan)
+#
+# Every target (Swift and C: MallocCounter, MinnowCHeader) is compiled with
+# the sanitizer, the executables the tests run (export-int8, train) too.
+# Swift already traps on overflow and out-of-range indexing; ASan adds the
+# checks Swift cannot make itself: unsafe pointers (model bytes, arena,
+# kernels), the C code, use-after-free and leaks of C allocations. UBSan
+# mostly covers the C targets. Extra swift test arguments (e.g. --filter X)
+# are passed on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+kinds=(address undefined)
+if [[ $# -ge 1 && ( $1 == address || $1 == undefined ) ]]; then kinds=("$1"); shift; fi
+
+# Leak checking stays on for our code; the Swift runtime's and Foundation's
+# one-time allocations are not leaks we can act on, hence the suppressions.
+suppressions=$(mktemp /tmp/minnow-lsan.XXXXXX)
+trap 'rm -f "$suppressions"' EXIT
+cat > "$suppressions" <<'SUPP'
+leak:libFoundation
+leak:libFoundationEssentials
+leak:libFoundationInternationalization
+leak:libswiftCore
+leak:libswiftDispatch
+leak:libdispatch
+leak:libXCTest
+leak:libTesting
+SUPP
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_stack_use_after_return=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$suppressions}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for kind in "${kinds[@]}"; do
+    scratch=.build-$([[ $kind == address ]] && echo asan || echo ubsan)
+    start=$(date +%s)
+    echo "== swift test --sanitize=$kind (scratch $scratch)"
+    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch"
+    built=$(date +%s)
+    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" "$@"
+    end=$(date +%s)
+    echo "== $kind: build $((built - start)) s, tests $((end - built)) s, total $((end - start)) s"
+done
