@@ -82,5 +82,23 @@ func convolveIm2col(
 /// accumulator per output channel.
 public func convolutionIm2colScratchBytes(kernelHeight: Int, kernelWidth: Int, inputChannels: Int,
                                           outputChannels: Int) -> Int {
-    2 * (dotProductGuardElements + ((kernelHeight * kernelWidth * inputChannels + 1) & ~1)) + 4 * outputChannels
+    let patch = saturatingProduct(kernelHeight, kernelWidth, inputChannels)
+    guard patch < Int.max / 4 else { return Int.max }
+    return saturatingSum(2 * (dotProductGuardElements + ((patch + 1) & ~1)), saturatingProduct(4, outputChannels, 1))
+}
+
+/// a · b · c, or `Int.max` when it overflows (`Int` is 32 bits on Cortex-M,
+/// and hostile model files carry any 16-bit extents).
+@inline(__always)
+func saturatingProduct(_ a: Int, _ b: Int, _ c: Int) -> Int {
+    let (ab, o1) = a.multipliedReportingOverflow(by: b)
+    let (abc, o2) = ab.multipliedReportingOverflow(by: c)
+    return o1 || o2 ? Int.max : abc
+}
+
+/// a + b, or `Int.max` when it overflows.
+@inline(__always)
+func saturatingSum(_ a: Int, _ b: Int) -> Int {
+    let (s, o) = a.addingReportingOverflow(b)
+    return o ? Int.max : s
 }

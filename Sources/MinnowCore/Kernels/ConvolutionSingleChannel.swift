@@ -70,20 +70,19 @@ func convolveSingleChannel(
     }
 }
 
-/// Rows of the padded int16 plane the outputs need, and the columns of one
-/// ring row, rounded up so the last 8-wide step stays inside.
+/// Rows of the ring (kh) and the columns of one ring row, rounded up so the
+/// last 8-wide step stays inside. Extents are 16-bit: no overflow.
 @inline(__always)
 func singleChannelPlane(geometry g: WindowGeometry, outputLayout: FeatureMapLayout) -> (rows: Int, columns: Int) {
-    let rows = (outputLayout.height - 1) * g.strideHeight + g.kernelHeight
     let columns = ((outputLayout.width + 7) / 8) * 8 + g.kernelWidth - 1
-    return (rows, columns)
+    return (g.kernelHeight, columns)
 }
 
 /// Scratch bytes of `convolveSingleChannel`: a ring of kh int16 rows.
 public func singleChannelScratchBytes(geometry: WindowGeometry, outputHeight: Int, outputWidth: Int) -> Int {
     let plane = singleChannelPlane(geometry: geometry,
                                    outputLayout: FeatureMapLayout(height: outputHeight, width: outputWidth, channels: 1))
-    return 2 * geometry.kernelHeight * plane.columns
+    return saturatingProduct(2, plane.rows, plane.columns)
 }
 
 /// Whether `convolveSingleChannel` applies: one input channel, horizontal stride 1.

@@ -24,5 +24,5 @@ func fullyConnectedOptimized(
 
 /// Scratch bytes of `fullyConnectedOptimized`: 16 zero int16s, then the input as int16.
 public func fullyConnectedScratchBytes(inputCount: Int) -> Int {
-    2 * (dotProductGuardElements + inputCount)
+    saturatingProduct(2, saturatingSum(dotProductGuardElements, inputCount), 1)
 }
