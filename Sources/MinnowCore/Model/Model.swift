@@ -197,25 +197,27 @@ public struct Model {
     /// The model output tensor.
     public var output: TensorInfo { tensor(outputTensor) }
 
-    /// Multiply-adds of layer `index` (convolution and fully connected; 0 for the rest).
+    /// Multiply-adds of layer `index` (convolution and fully connected; 0 for
+    /// the rest), saturating at `Int.max` (32 bits on Cortex-M).
     public func multiplyAdds(_ index: Int) -> Int {
         let l = layer(index)
         switch l.opcode {
         case .convolution:
             let out = tensor(l.output).layout
             let inChannels = tensor(l.input(0)).layout.channels
-            return out.elementCount * l.geometry.kernelHeight * l.geometry.kernelWidth * inChannels
+            return saturatingProduct(out.elementCount,
+                                     saturatingProduct(l.geometry.kernelHeight, l.geometry.kernelWidth, inChannels), 1)
         case .fullyConnected:
-            return tensor(l.input(0)).layout.elementCount * tensor(l.output).layout.elementCount
+            return saturatingProduct(tensor(l.input(0)).layout.elementCount, tensor(l.output).layout.elementCount, 1)
         default:
             return 0
         }
     }
 
-    /// Multiply-adds of the whole model.
+    /// Multiply-adds of the whole model, saturating at `Int.max`.
     public var totalMultiplyAdds: Int {
         var total = 0
-        for i in 0..<layerCount { total += multiplyAdds(i) }
+        for i in 0..<layerCount { total = saturatingSum(total, multiplyAdds(i)) }
         return total
     }
 
