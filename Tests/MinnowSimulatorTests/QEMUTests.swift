@@ -249,6 +249,15 @@ func qemuHooks(profile: String = cannedLeNetProfile, error: (any Error)? = nil) 
                     status: 1, containing: "--qemu: the profiler printed no JSON lines")
     }
 
+    @Test func aRefusedRunSkipsQEMUWithANote() {
+        var hooks = qemuHooks(error: SimulatorError.qemuFailed("must not be called"))
+        hooks.modelRunner = { _ in throw SimulatorError.runFailed("must not be called") }
+        let result = FirmwareSim.execute(["run", lenetModelPath, "--qemu", "--ram", "9K"], hooks: hooks)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("refusing to run"))
+        #expect(result.stdout.contains("--qemu skipped: the run was refused"))
+    }
+
     @Test func findsTheScriptFromInsideTheCheckout() {
         let nested = repositoryRoot.appendingPathComponent("firmware-sim/Sources/MinnowSimulator").path
         let found = QEMUProfiler.locateScript(environment: [:], currentDirectory: nested, executable: nil, sourceFile: "/")

@@ -277,6 +277,7 @@ public enum FirmwareSim {
                                                            budget: report.arenaBudgetBytes, board: board.id)
                 report.runRefusal = refusal
                 report.notes.append(refusal.description)
+                if options.qemu { report.notes.append("--qemu skipped: the run was refused") }
                 return report
             }
             let measured: MeasuredRun

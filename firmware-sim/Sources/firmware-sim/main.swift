@@ -4,6 +4,7 @@
 //   SimulatorHooks.installed.modelFileReader = { path in ... LoadedModel(...) }
 //   SimulatorHooks.installed.modelRunner = { request in ... MeasuredRun(...) }
 //   SimulatorHooks.installed.scratchBytes = { layer in ... }   // the engine's scratch size query
+//   SimulatorHooks.installed.qemuProfiler = { path in ... }    // --qemu: profile.sh's JSON lines
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
