@@ -80,6 +80,7 @@ public struct ArchitectureAnalysis: Sendable {
         var indexOf: [String: Int] = [Architecture.inputName: -1]
         var layers: [LayerAnalysis] = []
         var inputIndices: [[Int]] = []
+        var totalParameters = 0, totalMACs = 0
         for (index, layer) in architecture.layers.enumerated() {
             guard shapes[layer.name] == nil else { throw .duplicateName(layer.name) }
             let inputNames = architecture.resolvedInputs(of: index)
@@ -93,6 +94,14 @@ public struct ArchitectureAnalysis: Sendable {
                 indices.append(i)
             }
             let analysis = try Self.analyse(layer, inputs: inputs)
+            // The totals (`parameters`, `macs`, `connections`) must stay countable too.
+            let (parameters, o1) = analysis.weights.addingReportingOverflow(analysis.biases)
+            let (runningParameters, o2) = totalParameters.addingReportingOverflow(parameters)
+            let (runningMACs, o3) = totalMACs.addingReportingOverflow(analysis.macs)
+            guard !(o1 || o2 || o3) else {
+                throw .invalidParameter(layer: layer.name, detail: "the net is too large to count (its parameter or work total overflows)")
+            }
+            (totalParameters, totalMACs) = (runningParameters, runningMACs)
             shapes[layer.name] = analysis.outputShape
             indexOf[layer.name] = index
             layers.append(analysis)
@@ -136,6 +145,19 @@ public struct ArchitectureAnalysis: Sendable {
                           outputShape: out, units: out.elementCount, connections: connections,
                           weights: weights, biases: biases, macs: macs, padding: padding)
         }
+        /// The product, or an error when it overflows `Int` (a hostile JSON file
+        /// can ask for 60,000³ inputs and 60,000 filters: issue 8).
+        func product(_ factors: Int...) throws(ArchitectureError) -> Int {
+            var p = 1
+            for f in factors {
+                let (r, overflow) = p.multipliedReportingOverflow(by: f)
+                guard !overflow else {
+                    throw .invalidParameter(layer: layer.name, detail: "the layer is too large to count (a size or work count overflows)")
+                }
+                p = r
+            }
+            return p
+        }
         switch layer.operation {
         case let .convolution(c):
             let input = try single()
@@ -145,8 +167,8 @@ public struct ArchitectureAnalysis: Sendable {
             let (h, w) = try window(layer, input: input, extent: c.kernel, stride: c.stride,
                                     padding: c.padding, rounding: c.rounding)
             let out = TensorShape(height: h.output, width: w.output, channels: c.filters)
-            let weights = c.filters * c.kernel.height * c.kernel.width * input.channels
-            let macs = out.elementCount * c.kernel.height * c.kernel.width * input.channels
+            let weights = try product(c.filters, c.kernel.height, c.kernel.width, input.channels)
+            let macs = try product(out.elementCount, c.kernel.height, c.kernel.width, input.channels)
             return result(out, connections: macs, weights: weights, biases: c.filters, macs: macs,
                           padding: (h.padBefore, h.padAfter, w.padBefore, w.padAfter))
         case let .pooling(p):
@@ -154,7 +176,7 @@ public struct ArchitectureAnalysis: Sendable {
             let (h, w) = try window(layer, input: input, extent: p.size, stride: p.stride,
                                     padding: p.padding, rounding: p.rounding)
             let out = TensorShape(height: h.output, width: w.output, channels: input.channels)
-            return result(out, connections: out.elementCount * p.size.height * p.size.width,
+            return result(out, connections: try product(out.elementCount, p.size.height, p.size.width),
                           padding: (h.padBefore, h.padAfter, w.padBefore, w.padAfter))
         case .globalPooling:
             let input = try single()
@@ -164,7 +186,7 @@ public struct ArchitectureAnalysis: Sendable {
             guard d.units >= 1, d.units <= maximumAxisLength else {
                 throw .invalidParameter(layer: layer.name, detail: "units must be 1...\(maximumAxisLength), got \(d.units)")
             }
-            let n = input.elementCount * d.units
+            let n = try product(input.elementCount, d.units)
             return result(.vector(d.units), connections: n, weights: n, biases: d.units, macs: n)
         case .concat:
             guard inputs.count >= 2 else {
