@@ -10,6 +10,7 @@ import MinnowTraining
 let usage = """
 usage: train ARCH --dataset fashion-mnist|mnist5k --epochs N --seed S -o OUT.ckpt
              [--json] [--batch B] [--lr X] [--optimizer adam|sgd] [--constant-lr] [--shift P]
+       train --evaluate CKPT --dataset fashion-mnist|mnist5k [--json]
   --shift P  augment: shift each training image by up to P pixels (default 0)
   ARCH  a built-in architecture (\(BuiltinArchitectures.names.joined(separator: ", "))) or an architecture JSON file
 """
@@ -103,6 +104,32 @@ let argv = Array(CommandLine.arguments.dropFirst())
 if argv.contains("--help") || argv.contains("-h") {
     print(usage)
     exit(0)
+}
+
+// train --evaluate CKPT --dataset NAME [--json]: float test accuracy of a checkpoint.
+if argv.first == "--evaluate" {
+    guard argv.count >= 4, argv[2] == "--dataset", let name = DatasetName(rawValue: argv[3]),
+          argv.count == 4 || (argv.count == 5 && argv[4] == "--json") else {
+        fail("usage: train --evaluate CKPT --dataset fashion-mnist|mnist5k [--json]", usageHint: true)
+    }
+    do {
+        let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: argv[1]))
+        let model = try FloatModel(checkpoint)
+        let test = try Dataset.load(name, split: .test)
+        guard model.inputSize == test.imageSize, model.outputSize == test.classCount else {
+            fail("\(argv[1]) takes \(model.inputSize) inputs and gives \(model.outputSize) outputs; \(name.displayName) has \(test.imageSize) pixels and \(test.classCount) classes")
+        }
+        let accuracy = model.accuracy(on: test)
+        let parameters = model.analysis.parameters
+        if argv.count == 5 {
+            print("{\"checkpoint\": \"\(argv[1])\", \"dataset\": \"\(name.rawValue)\", \"parameters\": \(parameters), \"test_images\": \(test.count), \"test_accuracy\": \(String(format: "%.6f", accuracy))}")
+        } else {
+            print("\(argv[1]): \(checkpoint.architecture.name), \(parameters) parameters, float test accuracy \(String(format: "%.2f", accuracy * 100))% on \(test.count) \(name.displayName) test images")
+        }
+        exit(0)
+    } catch {
+        fail("\(error)")
+    }
 }
 let args: Arguments
 do { args = try parse(argv) } catch { fail(error.message, usageHint: true) }
