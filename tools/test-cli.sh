@@ -39,6 +39,7 @@ cp "$work/garbage.ckpt" "$work/garbage.mnw"; cp "$work/garbage.ckpt" "$work/garb
 printf 'MINNOWCK\001\000\000\000\377\377\377\377' > "$work/header-only.ckpt"
 printf 'MNW8' > "$work/magic-only.mnw"
 printf '{"name": "x", "input": [28, 28, 1], "layers": [{"name": "c", "type": "conv", "filters": 99999999999999999999}]}' > "$work/bad.json"
+printf '{"name": "big", "input": [60000, 60000, 60000], "layers": [{"name": "c", "type": "conv", "filters": 60000, "kernel": 3, "padding": "same"}]}' > "$work/huge.json"
 ln -s loop "$work/loop" && ln -sf "$work/loop" "$work/loop"   # ELOOP
 ln -s "$work/loop" "$work/loop.ckpt"
 long=$work/$(printf 'x%.0s' {1..300}).ckpt                     # ENAMETOOLONG
@@ -104,7 +105,7 @@ check train lenet5 --dataset mnist5k --epochs 1 --seed 1 --shift 1e9 -o "$work/o
 check train lenet5 --dataset mnist5k --epochs 1 --seed 1 -o
 check train lenet5 --dataset mnist5k --epochs 1 --seed 1 -o "$work/no/such/dir/o.ckpt"
 check train lenet5 --dataset mnist5k --epochs 1 --seed 1 -o "$unwritable"
-for arch in /nonexistent/a.json "$work/dir" "$work/empty.json" "$work/garbage.json" "$work/bad.json" "$work/loop" "$long"; do
+for arch in /nonexistent/a.json "$work/dir" "$work/empty.json" "$work/garbage.json" "$work/bad.json" "$work/huge.json" "$work/loop" "$long"; do
     check train "$arch" --dataset mnist5k --epochs 1 --seed 1 -o "$work/o.ckpt"
 done
 
@@ -135,7 +136,7 @@ check firmware-sim run --format xml
 check firmware-sim run --images abc
 check firmware-sim run --arch nope
 check firmware-sim run --arch
-for input in /nonexistent/a.json "$work/dir" "$work/empty.json" "$work/garbage.json" "$work/bad.json" "$work/loop" "$long"; do
+for input in /nonexistent/a.json "$work/dir" "$work/empty.json" "$work/garbage.json" "$work/bad.json" "$work/huge.json" "$work/loop" "$long"; do
     check firmware-sim run --arch "$input"
 done
 file_cases firmware-sim mnw run
