@@ -96,7 +96,8 @@ do {
     let seconds = Date().timeIntervalSince(started)
     if json {
         var object = report.json
-        object["model_path"] = outputURL.path
+        // As the user named it (relative paths stay relative).
+        object["model_path"] = outputPath ?? String(checkpointPath.dropLast(checkpointURL.pathExtension.isEmpty ? 0 : checkpointURL.pathExtension.count + 1)) + ".mnw"
         object["seconds"] = (seconds * 10).rounded() / 10
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))
