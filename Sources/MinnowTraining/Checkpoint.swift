@@ -1,4 +1,5 @@
 import Foundation
+import MinnowCore
 import MinnowModel
 
 /// Why a checkpoint could not be read or written. `description` is one line
@@ -429,16 +430,15 @@ private func jsonString(_ s: String) -> String {
     return out + "\""
 }
 
-private let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
-}
-
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib and PNG use):
-/// `crc32("123456789".utf8) == 0xCBF43926`.
+/// `crc32("123456789".utf8) == 0xCBF43926`. The engine core's `CRC32`, the
+/// same checksum the model files carry.
 public func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-    var c: UInt32 = 0xFFFF_FFFF
-    for b in bytes { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-    return c ^ 0xFFFF_FFFF
+    var crc = CRC32()
+    if let done: Void = bytes.withContiguousStorageIfAvailable({ crc.update(UnsafeRawBufferPointer($0)) }) {
+        _ = done
+    } else {
+        Array(bytes).withUnsafeBytes { crc.update($0) }
+    }
+    return crc.value
 }

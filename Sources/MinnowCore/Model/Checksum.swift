@@ -2,7 +2,7 @@
 /// value 0xFFFFFFFF) — the checksum of zlib, PNG and gzip. Detects every
 /// single-byte change and every burst of up to 32 bits.
 ///
-/// `crc32(of: "123456789")` is 0xCBF43926.
+/// The CRC-32 of the nine bytes "123456789" is 0xCBF43926.
 public struct CRC32: Sendable {
     public private(set) var state: UInt32 = 0xFFFF_FFFF
 
