@@ -92,7 +92,13 @@ let package = Package(
         // MARK: - Benchmarks (tools/bench-engine.sh runs it in release mode)
         .executableTarget(
             name: "minnow-bench",
-            dependencies: ["MinnowModel", "MinnowCore"]
+            dependencies: ["MinnowModel", "MinnowCore", "NaiveInt8"]
+        ),
+        // The straightforward C baseline the benchmark compares against (-O3, not part of the library).
+        .target(
+            name: "NaiveInt8",
+            path: "tools/bench/naive",
+            cSettings: [.unsafeFlags(["-O3"])]
         ),
 
         // MARK: - Tests
