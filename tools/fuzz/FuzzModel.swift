@@ -118,3 +118,57 @@ func exercise(_ bytes: UnsafeRawBufferPointer) {
     }
     if outputs[0] != outputs[1] { fatalError("reference and optimized kernels disagree") }
 }
+
+// MARK: - Structure-aware mutation
+
+@_silgen_name("LLVMFuzzerMutate")
+func LLVMFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
+
+/// Boundary values for 16-bit fields (counts, indices, shapes, geometry).
+let boundary16: [UInt16] = [0, 1, 2, 3, 15, 16, 17, 0x7F, 0x80, 0xFF, 0x100, 0x3FFF, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF]
+/// Boundary values for 32-bit fields (offsets, sizes, zero points, scales, multipliers).
+let boundary32: [UInt32] = [0, 1, 4, 16, 64, 0xFF, 0xFFFF, 0x1_0000, 0x10_0000, 0x3F80_0000, 0x3B80_0000, 0x7F80_0000,
+                            0x4000_0000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FF80, 0xFFFF_FFFF]
+
+/// One time in three libFuzzer's own mutations; otherwise 1–4 fields of the
+/// header, tensor table or layer table (as the header places them) get a
+/// boundary value, a random value, a neighbour (±1) or a value copied from
+/// another field of the same record. The target re-stamps size and CRC, so
+/// every such mutation reaches the record checks.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func customMutator(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
+    var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
+    func next() -> Int {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return Int(truncatingIfNeeded: state >> 1)
+    }
+    guard size >= ModelFormat.headerBytes, next() % 3 != 0 else { return LLVMFuzzerMutate(data, size, maxSize) }
+    func u16(_ o: Int) -> Int { Int(data[o]) | Int(data[o + 1]) << 8 }
+    func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
+    // Regions: [start, end) clipped to the buffer, with their record size.
+    var regions: [(start: Int, end: Int, record: Int)] = [(16, ModelFormat.headerBytes, 48)]
+    let tensorTable = u32(ModelFormat.tensorTableOffsetOffset), layerTable = u32(ModelFormat.layerTableOffsetOffset)
+    let tensors = u16(ModelFormat.tensorCountOffset), layers = u16(ModelFormat.layerCountOffset)
+    if tensorTable < size { regions.append((tensorTable, min(size, tensorTable + tensors * ModelFormat.tensorRecordBytes), ModelFormat.tensorRecordBytes)) }
+    if layerTable < size { regions.append((layerTable, min(size, layerTable + layers * ModelFormat.layerRecordBytes), ModelFormat.layerRecordBytes)) }
+    regions = regions.filter { $0.end - $0.start >= 4 }
+    guard !regions.isEmpty else { return LLVMFuzzerMutate(data, size, maxSize) }
+    for _ in 0..<(1 + next() % 4) {
+        let region = regions[next() % regions.count]
+        let offset = region.start + (next() % ((region.end - region.start) / 2)) * 2
+        let wide = offset % 4 == 0 && offset + 4 <= size && next() % 2 == 0
+        var value: Int
+        switch next() % 4 {
+        case 0: value = wide ? Int(boundary32[next() % boundary32.count]) : Int(boundary16[next() % boundary16.count])
+        case 1: value = next()
+        case 2: value = (wide ? u32(offset) : u16(offset)) + (next() % 2 == 0 ? 1 : -1)
+        default:
+            // Copy another 16-bit field of the same record (e.g. a kernel size into the padding).
+            let recordStart = region.start + (offset - region.start) / region.record * region.record
+            let other = recordStart + (next() % (region.record / 2)) * 2
+            value = other + 2 <= size ? u16(other) : 0
+        }
+        for k in 0..<(wide ? 4 : 2) where offset + k < size { data[offset + k] = UInt8(truncatingIfNeeded: value >> (8 * k)) }
+    }
+    return size
+}
