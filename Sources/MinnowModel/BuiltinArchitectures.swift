@@ -74,4 +74,23 @@ public enum BuiltinArchitectures {
         return Architecture(name: "inception-lite", input: TensorShape(height: 28, width: 28, channels: 1),
                             layers: layers)
     }()
+
+    /// A small net with every opcode of the model format once: strided and 1×1
+    /// convolutions, min/average/max pooling, concatenation, add, both global
+    /// poolings, dense and softmax (12×12×2 → 10). For fixtures and tests.
+    public static let everyOpcode = Architecture(name: "allops", input: TensorShape(height: 12, width: 12, channels: 2), layers: [
+        Layer("stem", .convolution(Convolution(filters: 8, kernel: .square(3), stride: .square(2), padding: .same, activation: .relu))),
+        Layer("b1", .convolution(Convolution(filters: 4, kernel: .square(1), activation: .relu)), inputs: ["stem"]),
+        Layer("b2", .convolution(Convolution(filters: 4, kernel: .square(3), padding: .same, activation: .relu)), inputs: ["stem"]),
+        Layer("cat", .concat, inputs: ["b1", "b2"]),
+        Layer("pmin", .pooling(Pooling(kind: .min, size: .square(3), stride: .square(1), padding: .same)), inputs: ["stem"]),
+        Layer("res", .add(.relu), inputs: ["cat", "pmin"]),
+        Layer("pavg", .pooling(Pooling(kind: .average, size: .square(3), stride: .square(1), padding: .same))),
+        Layer("pmax", .pooling(Pooling(kind: .max, size: .square(2), stride: .square(2)))),
+        Layer("gmax", .globalPooling(.max)),
+        Layer("gap", .globalPooling(.average), inputs: ["pmax"]),
+        Layer("both", .concat, inputs: ["gmax", "gap"]),
+        Layer("fc", .dense(Dense(units: 10))),
+        Layer("prob", .softmax),
+    ])
 }

@@ -54,21 +54,7 @@ guard let outDir else { fail("usage: minnow-fixtures OUTDIR [--count N] [--seed 
 
 /// Every opcode once: conv (strided, same), the three poolings, concat, add, both
 /// global poolings, dense and softmax.
-let allOps = Architecture(name: "allops", input: TensorShape(height: 12, width: 12, channels: 2), layers: [
-    Layer("stem", .convolution(Convolution(filters: 8, kernel: .square(3), stride: .square(2), padding: .same, activation: .relu))),
-    Layer("b1", .convolution(Convolution(filters: 4, kernel: .square(1), activation: .relu)), inputs: ["stem"]),
-    Layer("b2", .convolution(Convolution(filters: 4, kernel: .square(3), padding: .same, activation: .relu)), inputs: ["stem"]),
-    Layer("cat", .concat, inputs: ["b1", "b2"]),
-    Layer("pmin", .pooling(Pooling(kind: .min, size: .square(3), stride: .square(1), padding: .same)), inputs: ["stem"]),
-    Layer("res", .add(.relu), inputs: ["cat", "pmin"]),
-    Layer("pavg", .pooling(Pooling(kind: .average, size: .square(3), stride: .square(1), padding: .same))),
-    Layer("pmax", .pooling(Pooling(kind: .max, size: .square(2), stride: .square(2)))),
-    Layer("gmax", .globalPooling(.max)),
-    Layer("gap", .globalPooling(.average), inputs: ["pmax"]),
-    Layer("both", .concat, inputs: ["gmax", "gap"]),
-    Layer("fc", .dense(Dense(units: 10))),
-    Layer("prob", .softmax),
-])
+let allOps = BuiltinArchitectures.everyOpcode
 
 let architectures: [(symbol: String, architecture: Architecture)] = [
     ("lenet5", BuiltinArchitectures.lenet5),

@@ -10,21 +10,7 @@ import MinnowModel
 // gives its status, the engine state fits the C struct, nothing allocates.
 
 /// Every opcode once (as in minnow-fixtures' "allops").
-let allOpsNet = Architecture(name: "allops", input: TensorShape(height: 12, width: 12, channels: 2), layers: [
-    Layer("stem", .convolution(Convolution(filters: 8, kernel: .square(3), stride: .square(2), padding: .same, activation: .relu))),
-    Layer("b1", .convolution(Convolution(filters: 4, kernel: .square(1), activation: .relu)), inputs: ["stem"]),
-    Layer("b2", .convolution(Convolution(filters: 4, kernel: .square(3), padding: .same, activation: .relu)), inputs: ["stem"]),
-    Layer("cat", .concat, inputs: ["b1", "b2"]),
-    Layer("pmin", .pooling(Pooling(kind: .min, size: .square(3), stride: .square(1), padding: .same)), inputs: ["stem"]),
-    Layer("res", .add(.relu), inputs: ["cat", "pmin"]),
-    Layer("pavg", .pooling(Pooling(kind: .average, size: .square(3), stride: .square(1), padding: .same))),
-    Layer("pmax", .pooling(Pooling(kind: .max, size: .square(2), stride: .square(2)))),
-    Layer("gmax", .globalPooling(.max)),
-    Layer("gap", .globalPooling(.average), inputs: ["pmax"]),
-    Layer("both", .concat, inputs: ["gmax", "gap"]),
-    Layer("fc", .dense(Dense(units: 10))),
-    Layer("prob", .softmax),
-])
+let allOpsNet = BuiltinArchitectures.everyOpcode
 
 /// A small deterministic generator (SplitMix64).
 struct Mix64: RandomNumberGenerator {
