@@ -195,7 +195,7 @@ public struct Checkpoint: Equatable, Sendable {
         var meta = "{"
         for (i, key) in metadata.keys.sorted().enumerated() {
             if i > 0 { meta += "," }
-            meta += jsonString(key) + ":" + jsonString(metadata[key]!)
+            meta += jsonQuoted(key) + ":" + jsonQuoted(metadata[key]!)
         }
         meta += "}"
         let metaBytes = [UInt8](meta.utf8)
@@ -409,26 +409,6 @@ private func appendU16(_ out: inout [UInt8], _ v: UInt16) {
     out.append(UInt8(truncatingIfNeeded: v >> 8))
 }
 
-private func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let h = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
 
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib and PNG use):
 /// `crc32("123456789".utf8) == 0xCBF43926`. The engine core's `CRC32`, the

@@ -1,3 +1,4 @@
+import MinnowModel
 /// A small JSON value with a deterministic writer: object keys sorted,
 /// integers exact, decimals with a fixed number of digits, two-space indent.
 public indirect enum JSONValue: Equatable, Sendable {
@@ -66,23 +67,6 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        out += jsonQuoted(s)
     }
 }
