@@ -58,6 +58,7 @@ public enum MinnowStatus {
         case .arenaTooSmall: return arenaTooSmall
         case .misalignedArena: return arenaMisaligned
         case .inputSizeMismatch: return inputSize
+        case .packedWeightsTooSmall: return invalidArgument  // the C API does not pass packed weights
         }
     }
 

@@ -32,19 +32,41 @@ public struct Engine {
     public let model: Model
     public let arena: UnsafeMutableRawBufferPointer
     public var kernels: KernelSet
+    /// The packed weights (see `PackedWeights`), or nil: weights are read in place.
+    let packedWeights: UnsafeMutableRawPointer?
 
     /// Checks that `arena` can hold the model's plan.
     ///
+    /// - packedWeights: optional memory of `PackedWeights.bytes(for: model)`
+    ///   bytes, 16-byte aligned, that the engine fills now with re-arranged
+    ///   weights for faster host kernels (same outputs). It must outlive the
+    ///   engine; nil (the default, and the choice on a microcontroller) reads
+    ///   the weights in place.
     /// - Throws: `EngineError.arenaTooSmall(required:provided:)` with the exact
-    ///   bytes needed, or `.misalignedArena` when it does not start on 16 bytes.
-    public init(model: Model, arena: UnsafeMutableRawBufferPointer, kernels: KernelSet = .optimized) throws(EngineError) {
+    ///   bytes needed, or `.misalignedArena` when it does not start on 16 bytes;
+    ///   `.packedWeightsTooSmall(required:provided:)` / `.misalignedArena` for the packed weights.
+    public init(model: Model, arena: UnsafeMutableRawBufferPointer, kernels: KernelSet = .optimized,
+                packedWeights: UnsafeMutableRawBufferPointer? = nil) throws(EngineError) {
         guard arena.count >= model.arenaBytes, let base = arena.baseAddress else {
             throw .arenaTooSmall(required: model.arenaBytes, provided: arena.count)
         }
         guard UInt(bitPattern: base) % UInt(ModelFormat.alignment) == 0 else { throw .misalignedArena }
+        var packed: UnsafeMutableRawPointer? = nil
+        if let packedWeights {
+            let required = PackedWeights.bytes(for: model)
+            if required > 0 {
+                guard packedWeights.count >= required, let start = packedWeights.baseAddress else {
+                    throw .packedWeightsTooSmall(required: required, provided: packedWeights.count)
+                }
+                guard UInt(bitPattern: start) % UInt(ModelFormat.alignment) == 0 else { throw .misalignedArena }
+                PackedWeights.pack(model, into: start)
+                packed = start
+            }
+        }
         self.model = model
         self.arena = arena
         self.kernels = kernels
+        self.packedWeights = packed
     }
 
     // MARK: Input and output
@@ -125,6 +147,18 @@ public struct Engine {
                 multipliers: model.data(l.paramsOffset + 4 * channels, as: Int32.self),
                 shifts: model.data(l.paramsOffset + 8 * channels, as: Int32.self),
                 zeroPoint: outInfo.zeroPoint, activationMin: l.activationMin, activationMax: l.activationMax)
+            if kernels == .optimized, let packed = packedWeights {
+                let header = packed.assumingMemoryBound(to: UInt32.self)
+                let offset = Int(header[index])
+                if offset != 0 {
+                    convolvePacked(input: input, inputLayout: inInfo.layout, inputZeroPoint: inInfo.zeroPoint,
+                                   packedWeights: UnsafePointer((packed + offset).assumingMemoryBound(to: Int8.self)),
+                                   bias: model.data(l.paramsOffset, as: Int32.self),
+                                   geometry: l.geometry, output: output, outputLayout: outInfo.layout, quantization: q,
+                                   band: (packed + Int(header[model.layerCount])).assumingMemoryBound(to: Int32.self))
+                    return
+                }
+            }
             convolve(input: input, inputLayout: inInfo.layout, inputZeroPoint: inInfo.zeroPoint,
                      weights: model.data(l.weightsOffset, as: Int8.self),
                      bias: model.data(l.paramsOffset, as: Int32.self),

@@ -34,6 +34,8 @@ extension EngineError: CustomStringConvertible {
             return "the arena must start on a 16-byte boundary"
         case let .inputSizeMismatch(expected, provided):
             return "input has \(provided) values, the model takes \(expected)"
+        case let .packedWeightsTooSmall(required, provided):
+            return "packed-weights memory too small: the model needs \(required) bytes, \(provided) given"
         }
     }
 }

@@ -8,17 +8,21 @@ import MinnowCore
 ///     print(session.model.arenaBytes)            // planned before any run
 ///     let label = try session.predict(pixels)    // pixels: [Float], quantized for you
 ///
-/// The bytes are copied once into 16-byte aligned memory; `predict` and
-/// `run` allocate nothing beyond their returned arrays.
+/// The bytes are copied once into 16-byte aligned memory, and the weights
+/// are packed once for the fastest host kernels (`PackedWeights`; pass
+/// `packWeights: false` to run them in place, as a microcontroller does);
+/// `predict` and `run` allocate nothing beyond their returned arrays.
 public final class InferenceSession {
     public let model: Model
     public private(set) var engine: Engine
     private let modelStorage: UnsafeMutableRawBufferPointer
     private let arenaStorage: UnsafeMutableRawBufferPointer
+    private let packedStorage: UnsafeMutableRawBufferPointer?
 
     /// Loads model bytes; the arena is exactly `model.arenaBytes` unless `arenaBytes` says otherwise
     /// (a smaller arena fails with the bytes needed).
-    public init(modelBytes: [UInt8], arenaBytes: Int? = nil, kernels: KernelSet = .optimized) throws {
+    public init(modelBytes: [UInt8], arenaBytes: Int? = nil, kernels: KernelSet = .optimized,
+                packWeights: Bool = true) throws {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(modelBytes.count, 1), alignment: 16)
         storage.copyBytes(from: modelBytes)
         let view = UnsafeRawBufferPointer(rebasing: storage[0..<modelBytes.count])
@@ -32,27 +36,34 @@ public final class InferenceSession {
         let size = arenaBytes ?? model.arenaBytes
         let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
         arena.initializeMemory(as: UInt8.self, repeating: 0)
+        let packedBytes = packWeights ? PackedWeights.bytes(for: model) : 0
+        let packed = packedBytes > 0 ? UnsafeMutableRawBufferPointer.allocate(byteCount: packedBytes, alignment: 16) : nil
         do {
             engine = try Engine(model: model, arena: UnsafeMutableRawBufferPointer(rebasing: arena[0..<size]),
-                                kernels: kernels)
+                                kernels: kernels, packedWeights: packed)
         } catch {
             storage.deallocate()
             arena.deallocate()
+            packed?.deallocate()
             throw error
         }
         self.model = model
         modelStorage = storage
         arenaStorage = arena
+        packedStorage = packed
     }
 
     /// Reads a model file.
-    public convenience init(contentsOf url: URL, arenaBytes: Int? = nil, kernels: KernelSet = .optimized) throws {
-        try self.init(modelBytes: [UInt8](try Data(contentsOf: url)), arenaBytes: arenaBytes, kernels: kernels)
+    public convenience init(contentsOf url: URL, arenaBytes: Int? = nil, kernels: KernelSet = .optimized,
+                            packWeights: Bool = true) throws {
+        try self.init(modelBytes: [UInt8](try Data(contentsOf: url)), arenaBytes: arenaBytes, kernels: kernels,
+                      packWeights: packWeights)
     }
 
     deinit {
         modelStorage.deallocate()
         arenaStorage.deallocate()
+        packedStorage?.deallocate()
     }
 
     /// Chooses reference or optimized kernels.

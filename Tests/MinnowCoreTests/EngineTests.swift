@@ -107,9 +107,12 @@ import MallocCounter
             let (bytes, _, _) = try buildModel(architecture, seed: 21)
             let reference = try InferenceSession(modelBytes: bytes, kernels: .reference)
             let optimized = try InferenceSession(modelBytes: bytes, kernels: .optimized)
+            let inPlace = try InferenceSession(modelBytes: bytes, kernels: .optimized, packWeights: false)
             for image in randomImages(20, architecture.input, seed: 12) {
                 let q = image.map { quantizeToInt8($0, scale: reference.model.input.scale, zeroPoint: reference.model.input.zeroPoint) }
-                #expect(try reference.run(q) == optimized.run(q))
+                let expected = try reference.run(q)
+                #expect(try optimized.run(q) == expected)  // packed weights
+                #expect(try inPlace.run(q) == expected)    // weights read in place, as on a microcontroller
             }
         }
     }

@@ -43,18 +43,20 @@ func convolveSingleChannel(
             fill(filled)
             filled += 1
         }
+        let firstSlot = first % ring  // ring slot of plane row `first`; no division in the tap loops
         var x0 = 0
         while x0 < outputLayout.width {
             let lanes = min(8, outputLayout.width - x0)
             for k in 0..<outputLayout.channels {
                 var acc = SIMD8<Int32>(repeating: bias?[k] ?? 0)
                 let w = weights + k * taps
+                var slot = firstSlot
                 for ky in 0..<g.kernelHeight {
-                    let row = scratch + ((first + ky) % ring) * plane.columns + x0
+                    let row = scratch + slot * plane.columns + x0
+                    slot = slot + 1 == ring ? 0 : slot + 1
                     for kx in 0..<g.kernelWidth {
-                        let p = row + kx
-                        let v = SIMD8<Int32>(Int32(p[0]), Int32(p[1]), Int32(p[2]), Int32(p[3]),
-                                             Int32(p[4]), Int32(p[5]), Int32(p[6]), Int32(p[7]))
+                        let v = SIMD8<Int32>(truncatingIfNeeded:
+                            UnsafeRawPointer(row + kx).loadUnaligned(as: SIMD8<Int16>.self))
                         acc &+= v &* SIMD8<Int32>(repeating: Int32(w[ky * g.kernelWidth + kx]))
                     }
                 }

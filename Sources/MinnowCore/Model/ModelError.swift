@@ -99,12 +99,15 @@ public enum EngineError: Error, Equatable, Sendable {
     case misalignedArena
     /// An input of the wrong number of values.
     case inputSizeMismatch(expected: Int, provided: Int)
+    /// The optional packed-weights memory is smaller than `PackedWeights.bytes(for:)`.
+    case packedWeightsTooSmall(required: Int, provided: Int)
 
     public var message: StaticString {
         switch self {
         case .arenaTooSmall: return "arena is too small for this model"
         case .misalignedArena: return "arena must start on a 16-byte boundary"
         case .inputSizeMismatch: return "input has the wrong number of values"
+        case .packedWeightsTooSmall: return "packed-weights memory is too small for this model"
         }
     }
 }
