@@ -91,3 +91,36 @@ extension OptimizedKernelTests {
         }
     }
 }
+
+extension OptimizedKernelTests {
+    /// The float division behind optimized average pooling equals the
+    /// reference's integer rounding for every sum a window of n int8 values
+    /// can have: all n ≤ 48 and the largest and some awkward n up to the limit.
+    @Test func averagePoolingDivisionIsExact() {
+        let counts = Array(1...48) + [255, 625, 999, 1000, 2047, 2048, 2049, 3969, 4095, averagePoolFloatDivisionLimit]
+        for n in counts {
+            let count = Int32(n)
+            for sum in (-128 * count)...(127 * count) {
+                let expected = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count
+                if roundedAverageByFloatDivision(sum: sum, count: count) != expected {
+                    Issue.record("n=\(n) sum=\(sum): \(roundedAverageByFloatDivision(sum: sum, count: count)) vs \(expected)")
+                    return
+                }
+            }
+        }
+    }
+
+    /// Large average windows (up to the float-division limit) through the optimized kernel.
+    @Test func largeAveragePoolingWindowsMatchReference() {
+        var rng = SeededGenerator(seed: 99)
+        for (k, c) in [(16, 9), (64, 3), (31, 17)] {
+            let inLayout = FeatureMapLayout(height: k, width: k, channels: c)
+            let outLayout = FeatureMapLayout(height: 1, width: 1, channels: c)
+            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
+            let g = WindowGeometry(kernelHeight: k, kernelWidth: k, strideHeight: 1, strideWidth: 1, padTop: 0, padLeft: 0)
+            let r = pool(.average, input, inLayout, geometry: g, outLayout: outLayout, kernels: .reference)
+            let o = pool(.average, input, inLayout, geometry: g, outLayout: outLayout, kernels: .optimized)
+            #expect(r == o, "\(k)x\(k)x\(c)")
+        }
+    }
+}

@@ -63,6 +63,13 @@ func pool(
                             activationMax: Int8(truncatingIfNeeded: activationMax))
         return
     }
+    if kernels == .optimized && kind == .average
+        && geometry.kernelHeight * geometry.kernelWidth <= averagePoolFloatDivisionLimit {
+        poolAverageOptimized(input: input, inputLayout: inputLayout, geometry: geometry,
+                             output: output, outputLayout: outputLayout,
+                             activationMin: activationMin, activationMax: activationMax)
+        return
+    }
     poolReference(kind: kind, input: input, inputLayout: inputLayout, geometry: geometry,
                   output: output, outputLayout: outputLayout,
                   activationMin: activationMin, activationMax: activationMax)
