@@ -39,6 +39,33 @@ func convolvePacked(
                        originY: outY * g.strideHeight - g.padTop, bandRow: bandRow, into: band)
         let outRow = output + outY * outputLayout.width * outputLayout.pixelStride
         var outX = 0
+        if blocks == 1 {
+            // At most 8 output channels (LeNet-5's first layer): 4 pixels share each weight load.
+            let only = PackedBlockParameters(block: 0, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+            while outX + 4 <= outputLayout.width {
+                let x0 = band + outX * step
+                var a0 = only.bias, a1 = only.bias, a2 = only.bias, a3 = only.bias
+                var w = packedWeights
+                for ky in 0..<g.kernelHeight {
+                    let p0 = x0 + ky * bandRow
+                    let p1 = p0 + step, p2 = p1 + step, p3 = p2 + step
+                    for j in 0..<rowTaps {
+                        let w0 = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Int8>.self))
+                        a0 &+= SIMD8<Int32>(repeating: p0[j]) &* w0
+                        a1 &+= SIMD8<Int32>(repeating: p1[j]) &* w0
+                        a2 &+= SIMD8<Int32>(repeating: p2[j]) &* w0
+                        a3 &+= SIMD8<Int32>(repeating: p3[j]) &* w0
+                        w += 8
+                    }
+                }
+                let out = outRow + outX * outputLayout.pixelStride
+                only.store(a0, quantization: q, to: out)
+                only.store(a1, quantization: q, to: out + outputLayout.pixelStride)
+                only.store(a2, quantization: q, to: out + 2 * outputLayout.pixelStride)
+                only.store(a3, quantization: q, to: out + 3 * outputLayout.pixelStride)
+                outX += 4
+            }
+        }
         while outX < outputLayout.width {
             let pair = outX + 1 < outputLayout.width
             let x0 = band + outX * step
