@@ -7,8 +7,12 @@ import PackageDescription
 /// x86-64-v3 machine): LLVM then turns the int8 dot products into `vpmaddwd ymm`
 /// and the requantization into `vpmuldq`/`vpsravd`. Without it the same Swift
 /// gives SSE2 code that is 1.3-2x slower. Other architectures use their defaults.
+/// MINNOW_AVX2 lets the packed kernels name `vpmaddwd` through its LLVM
+/// intrinsic (Sources/MinnowCore/Kernels/PairMultiplyAdd.swift), which needs
+/// the Builtin module.
 #if arch(x86_64)
-let vectorISA: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let vectorISA: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-enable-builtin-module"]),
+                                 .define("MINNOW_AVX2")]
 #else
 let vectorISA: [SwiftSetting] = []
 #endif

@@ -152,10 +152,10 @@ public struct Engine {
                 let offset = Int(header[index])
                 if offset != 0 {
                     convolvePacked(input: input, inputLayout: inInfo.layout, inputZeroPoint: inInfo.zeroPoint,
-                                   packedWeights: UnsafePointer((packed + offset).assumingMemoryBound(to: Int8.self)),
+                                   packedWeights: UnsafePointer((packed + offset).assumingMemoryBound(to: Int16.self)),
                                    bias: model.data(l.paramsOffset, as: Int32.self),
                                    geometry: l.geometry, output: output, outputLayout: outInfo.layout, quantization: q,
-                                   band: (packed + Int(header[model.layerCount])).assumingMemoryBound(to: Int32.self))
+                                   band: (packed + Int(header[model.layerCount])).assumingMemoryBound(to: Int16.self))
                     return
                 }
             }

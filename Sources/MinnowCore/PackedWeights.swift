@@ -1,7 +1,7 @@
 /// Packed weights: optional memory, beside the arena, in which the engine
 /// re-arranges convolution weights once, at creation, for the fastest host
-/// kernels (`convolvePacked`: 8 output channels per vector, no horizontal
-/// sums). Like XNNPACK's packed weights, it is filled before the first
+/// kernels (`convolvePacked`: int16 tap pairs for 8 output channels per
+/// vector, no horizontal sums). Like XNNPACK's packed weights, it is filled before the first
 /// inference and only read afterwards; `invoke()` still allocates nothing.
 ///
 /// It is optional on purpose: a microcontroller runs the weights in place
@@ -11,7 +11,7 @@
 /// Layout (all offsets from the start, 16-byte aligned):
 ///
 ///     ┌──────────────────────┬────────────────────┬─────┬──────────────────┐
-///     │ UInt32 per layer:    │ packed weights of  │  …  │ the int32 band   │
+///     │ UInt32 per layer:    │ packed weights of  │  …  │ the int16 band   │
 ///     │ offset of its block, │ the first packed   │     │ (largest of      │
 ///     │ 0 = not packed;      │ convolution        │     │ packedBandValues)│
 ///     │ then the band's      │                    │     │                  │
@@ -23,11 +23,17 @@ public enum PackedWeights {
         layer.opcode == .convolution
     }
 
-    /// K = kh · kw · C of a convolution layer.
+    /// kw · C of a convolution layer: the taps of one kernel row.
     @inline(__always)
-    static func taps(_ model: Model, _ layer: LayerInfo) -> Int {
-        saturatingProduct(layer.geometry.kernelHeight, layer.geometry.kernelWidth,
-                          model.tensor(layer.input(0)).layout.channels)
+    static func rowTaps(_ model: Model, _ layer: LayerInfo) -> Int {
+        saturatingProduct(layer.geometry.kernelWidth, model.tensor(layer.input(0)).layout.channels, 1)
+    }
+
+    /// Bytes of a packed layer's weights.
+    @inline(__always)
+    static func weightBytes(_ model: Model, _ layer: LayerInfo) -> Int {
+        packedConvolutionWeightBytes(kernelHeight: layer.geometry.kernelHeight, rowTaps: rowTaps(model, layer),
+                                     outputChannels: model.tensor(layer.output).layout.channels)
     }
 
     /// Header bytes: one UInt32 per layer plus the patches' offset, rounded up to 16.
@@ -44,15 +50,13 @@ public enum PackedWeights {
         for i in 0..<model.layerCount {
             let layer = model.layer(i)
             guard isPacked(layer) else { continue }
-            let taps = taps(model, layer)
             maxBand = max(maxBand, packedBandValues(geometry: layer.geometry,
                                                     outputWidth: model.tensor(layer.output).layout.width,
                                                     inputChannels: model.tensor(layer.input(0)).layout.channels))
-            let block = packedConvolutionWeightBytes(taps: taps, outputChannels: model.tensor(layer.output).layout.channels)
-            total = saturatingSum(total, roundUp16(block))
+            total = saturatingSum(total, roundUp16(weightBytes(model, layer)))
         }
         guard maxBand > 0 else { return 0 }
-        return saturatingSum(total, saturatingProduct(4, maxBand, 1))
+        return saturatingSum(total, saturatingProduct(2, maxBand, 1))
     }
 
     /// Fills `memory` (≥ `bytes(for:)`, 16-byte aligned) for `model`.
@@ -65,13 +69,12 @@ public enum PackedWeights {
                 header[i] = 0
                 continue
             }
-            let taps = taps(model, layer)
-            let channels = model.tensor(layer.output).layout.channels
             header[i] = UInt32(truncatingIfNeeded: offset)
-            packConvolutionWeights(model.data(layer.weightsOffset, as: Int8.self), taps: taps,
-                                   outputChannels: channels,
-                                   into: (memory + offset).assumingMemoryBound(to: Int8.self))
-            offset += roundUp16(packedConvolutionWeightBytes(taps: taps, outputChannels: channels))
+            packConvolutionWeights(model.data(layer.weightsOffset, as: Int8.self),
+                                   kernelHeight: layer.geometry.kernelHeight, rowTaps: rowTaps(model, layer),
+                                   outputChannels: model.tensor(layer.output).layout.channels,
+                                   into: (memory + offset).assumingMemoryBound(to: Int16.self))
+            offset += roundUp16(weightBytes(model, layer))
         }
         header[model.layerCount] = UInt32(truncatingIfNeeded: offset)
     }

@@ -2,7 +2,7 @@ import Testing
 @testable import MinnowCore
 @testable import MinnowModel
 
-/// `convolvePacked` (weights packed at engine creation, int32 input band)
+/// `convolvePacked` (weights packed at engine creation, int16 input band)
 /// agrees bit for bit with `convolveReference` on random shapes, strides,
 /// paddings, pixel strides, zero points and requantization — including
 /// inputs that end exactly where the tensor ends (the band reads 8 values at
@@ -35,13 +35,14 @@ import Testing
             let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
                                      outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
                                      min: lo, max: 127, kernels: .reference)
-            let taps = kh * kw * c
-            var packed = [Int8](repeating: 0, count: packedConvolutionWeightBytes(taps: taps, outputChannels: k))
-            var band = [Int32](repeating: 0, count: packedBandValues(geometry: g, outputWidth: outW, inputChannels: c))
+            var packed = [Int16](repeating: 0, count: packedConvolutionWeightBytes(kernelHeight: kh, rowTaps: kw * c,
+                                                                                   outputChannels: k) / 2)
+            var band = [Int16](repeating: 0, count: packedBandValues(geometry: g, outputWidth: outW, inputChannels: c))
             var optimized = [Int8](repeating: 0, count: reference.count)
             weights.withUnsafeBufferPointer { wb in
                 packed.withUnsafeMutableBufferPointer { pb in
-                    packConvolutionWeights(wb.baseAddress!, taps: taps, outputChannels: k, into: pb.baseAddress!)
+                    packConvolutionWeights(wb.baseAddress!, kernelHeight: kh, rowTaps: kw * c, outputChannels: k,
+                                           into: pb.baseAddress!)
                 }
             }
             input.withUnsafeBufferPointer { ib in
@@ -90,6 +91,21 @@ import Testing
                 _ = try Engine(model: model, arena: arena, packedWeights: UnsafeMutableRawBufferPointer(rebasing: packed[0..<(need - 1)]))
             }
             _ = try Engine(model: model, arena: arena, packedWeights: packed)
+        }
+    }
+
+    /// The AVX2 pair multiply-add equals its portable definition, including
+    /// the extreme operands the kernels can pass.
+    @Test func pairMultiplyAddMatchesPortableDefinition() {
+        var rng = SeededGenerator(seed: 8)
+        for trial in 0..<2000 {
+            let edge: [Int16] = [-255, 255, -127, 127, 0]
+            let a = SIMD16<Int16>((0..<16).map { i in trial < 25 ? edge[(trial + i) % 5] : Int16.random(in: -255...255, using: &rng) })
+            let b = SIMD16<Int16>((0..<16).map { i in trial < 25 ? edge[(trial / 5 + i) % 5] : Int16.random(in: -127...127, using: &rng) })
+            #expect(multiplyAddPairs(a, b) == multiplyAddPairsPortable(a, b))
+            var expected = SIMD8<Int32>()
+            for i in 0..<8 { expected[i] = Int32(a[2 * i]) * Int32(b[2 * i]) + Int32(a[2 * i + 1]) * Int32(b[2 * i + 1]) }
+            #expect(multiplyAddPairs(a, b) == expected)
         }
     }
 }

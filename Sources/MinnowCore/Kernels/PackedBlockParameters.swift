@@ -1,0 +1,56 @@
+/// Bias, multipliers and shifts of one block of 8 output channels as vectors,
+/// and how many of its lanes are real channels.
+struct PackedBlockParameters {
+    var bias: SIMD8<Int32>
+    var multipliers: SIMD8<Int32>
+    var shifts: SIMD8<Int32>
+    var lanes: Int
+
+    /// Gathers a block lane by lane (for the partial last block; lanes past
+    /// `channels` are 0).
+    @inline(__always)
+    init(channelStart: Int, channels: Int, bias: UnsafePointer<Int32>?, quantization q: OutputQuantization) {
+        self.bias = SIMD8<Int32>()
+        multipliers = SIMD8<Int32>()
+        shifts = SIMD8<Int32>()
+        lanes = min(8, channels - channelStart)
+        for i in 0..<lanes {
+            self.bias[i] = bias?[channelStart + i] ?? 0
+            multipliers[i] = q.multipliers[channelStart + i]
+            shifts[i] = q.shifts[channelStart + i]
+        }
+    }
+
+    /// Block `block`: loaded as vectors when all 8 channels exist, else `tail`.
+    @inline(__always)
+    init(block: Int, channels: Int, bias: UnsafePointer<Int32>?, quantization q: OutputQuantization,
+         tail: PackedBlockParameters) {
+        let start = block * 8
+        guard start + 8 <= channels else {
+            self = tail
+            return
+        }
+        if let bias {
+            self.bias = UnsafeRawPointer(bias + start).loadUnaligned(as: SIMD8<Int32>.self)
+        } else {
+            self.bias = SIMD8<Int32>()
+        }
+        multipliers = UnsafeRawPointer(q.multipliers + start).loadUnaligned(as: SIMD8<Int32>.self)
+        shifts = UnsafeRawPointer(q.shifts + start).loadUnaligned(as: SIMD8<Int32>.self)
+        lanes = 8
+    }
+
+    /// Requantizes, clamps and stores the block's real lanes (consecutive bytes).
+    @inline(__always)
+    func store(_ acc: SIMD8<Int32>, quantization q: OutputQuantization, to out: UnsafeMutablePointer<Int8>) {
+        let r = pointwiseMin(pointwiseMax(requantize8(acc, multiplier: multipliers, shift: shifts)
+                                              &+ SIMD8<Int32>(repeating: q.zeroPoint),
+                                          SIMD8<Int32>(repeating: q.activationMin)),
+                             SIMD8<Int32>(repeating: q.activationMax))
+        if lanes == 8 {
+            for i in 0..<8 { out[i] = Int8(truncatingIfNeeded: r[i]) }
+        } else {
+            for i in 0..<lanes { out[i] = Int8(truncatingIfNeeded: r[i]) }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+// The one exact int16 pair multiply-add the packed kernels are built on.
+//
+// With AVX2 (the package's x86_64 build defines MINNOW_AVX2 and passes
+// -enable-builtin-module) it is one `vpmaddwd ymm`: 16 exact MACs per
+// instruction, two per cycle. LLVM does not form `vpmaddwd` from the
+// equivalent Swift arithmetic inside a loop with several accumulators (its
+// reassociation splits the pair sum into the accumulator chain), so the
+// instruction is named through its LLVM intrinsic. Everywhere else the
+// portable lane arithmetic below gives the same bits.
+#if MINNOW_AVX2
+import Builtin
+#endif
+
+/// r[i] = a[2i] · b[2i] + a[2i+1] · b[2i+1], exact in int32 for the operands
+/// the kernels pass (|a| ≤ 255, |b| ≤ 127; `vpmaddwd` wraps only for
+/// a = b = −32768 in both lanes of a pair).
+@inline(__always)
+func multiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+#if MINNOW_AVX2
+    var storage = Int32.SIMD8Storage()
+    storage._value = Builtin.int_x86_avx2_pmadd_wd(a._storage._value, b._storage._value)
+    var r = SIMD8<Int32>()
+    r._storage = storage
+    return r
+#else
+    return multiplyAddPairsPortable(a, b)
+#endif
+}
+
+/// `multiplyAddPairs` in plain lane arithmetic (any architecture).
+@inline(__always)
+func multiplyAddPairsPortable(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+    var r = SIMD8<Int32>()
+    for i in 0..<8 {
+        r[i] = Int32(a[2 * i]) &* Int32(b[2 * i]) &+ Int32(a[2 * i + 1]) &* Int32(b[2 * i + 1])
+    }
+    return r
+}
