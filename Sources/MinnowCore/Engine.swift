@@ -170,6 +170,19 @@ public struct Engine {
                 multipliers: model.data(l.paramsOffset + 4 * units, as: Int32.self),
                 shifts: model.data(l.paramsOffset + 8 * units, as: Int32.self),
                 zeroPoint: outInfo.zeroPoint, activationMin: l.activationMin, activationMax: l.activationMax)
+            if kernels == .optimized, let packed = packedWeights {
+                let header = packed.assumingMemoryBound(to: UInt32.self)
+                let offset = Int(header[index])
+                if offset != 0 {
+                    fullyConnectedPacked(input: input, inputCount: inInfo.layout.elementCount,
+                                         inputZeroPoint: inInfo.zeroPoint,
+                                         packedWeights: UnsafePointer((packed + offset).assumingMemoryBound(to: Int16.self)),
+                                         bias: model.data(l.paramsOffset, as: Int32.self),
+                                         output: output, outputCount: units, quantization: q,
+                                         band: (packed + Int(header[model.layerCount])).assumingMemoryBound(to: Int16.self))
+                    return
+                }
+            }
             fullyConnected(input: input, inputCount: inInfo.layout.elementCount, inputZeroPoint: inInfo.zeroPoint,
                            weights: model.data(l.weightsOffset, as: Int8.self),
                            bias: model.data(l.paramsOffset, as: Int32.self),

@@ -17,23 +17,41 @@
 ///     │ then the band's      │                    │     │                  │
 ///     └──────────────────────┴────────────────────┴─────┴──────────────────┘
 public enum PackedWeights {
-    /// Whether layer `layer` of `model` runs `convolvePacked` when packed weights exist.
+    /// Whether layer `layer` runs a packed kernel (`convolvePacked`,
+    /// `fullyConnectedPacked`) when packed weights exist.
     @inline(__always)
     static func isPacked(_ layer: LayerInfo) -> Bool {
-        layer.opcode == .convolution
+        layer.opcode == .convolution || layer.opcode == .fullyConnected
     }
 
-    /// kw · C of a convolution layer: the taps of one kernel row.
+    /// Kernel rows of a packed layer (1 for fully connected).
+    @inline(__always)
+    static func kernelHeight(_ layer: LayerInfo) -> Int {
+        layer.opcode == .convolution ? layer.geometry.kernelHeight : 1
+    }
+
+    /// Taps of one kernel row: kw · C, or the input count of a fully connected layer.
     @inline(__always)
     static func rowTaps(_ model: Model, _ layer: LayerInfo) -> Int {
-        saturatingProduct(layer.geometry.kernelWidth, model.tensor(layer.input(0)).layout.channels, 1)
+        let input = model.tensor(layer.input(0)).layout
+        return layer.opcode == .convolution
+            ? saturatingProduct(layer.geometry.kernelWidth, input.channels, 1) : input.elementCount
     }
 
     /// Bytes of a packed layer's weights.
     @inline(__always)
     static func weightBytes(_ model: Model, _ layer: LayerInfo) -> Int {
-        packedConvolutionWeightBytes(kernelHeight: layer.geometry.kernelHeight, rowTaps: rowTaps(model, layer),
+        packedConvolutionWeightBytes(kernelHeight: kernelHeight(layer), rowTaps: rowTaps(model, layer),
                                      outputChannels: model.tensor(layer.output).layout.channels)
+    }
+
+    /// Int16 band values a packed layer needs.
+    @inline(__always)
+    static func bandValues(_ model: Model, _ layer: LayerInfo) -> Int {
+        layer.opcode == .convolution
+            ? packedBandValues(geometry: layer.geometry, outputWidth: model.tensor(layer.output).layout.width,
+                               inputChannels: model.tensor(layer.input(0)).layout.channels)
+            : saturatingSum(rowTaps(model, layer), 16)
     }
 
     /// Header bytes: one UInt32 per layer plus the patches' offset, rounded up to 16.
@@ -50,9 +68,7 @@ public enum PackedWeights {
         for i in 0..<model.layerCount {
             let layer = model.layer(i)
             guard isPacked(layer) else { continue }
-            maxBand = max(maxBand, packedBandValues(geometry: layer.geometry,
-                                                    outputWidth: model.tensor(layer.output).layout.width,
-                                                    inputChannels: model.tensor(layer.input(0)).layout.channels))
+            maxBand = max(maxBand, bandValues(model, layer))
             total = saturatingSum(total, roundUp16(weightBytes(model, layer)))
         }
         guard maxBand > 0 else { return 0 }
@@ -71,7 +87,7 @@ public enum PackedWeights {
             }
             header[i] = UInt32(truncatingIfNeeded: offset)
             packConvolutionWeights(model.data(layer.weightsOffset, as: Int8.self),
-                                   kernelHeight: layer.geometry.kernelHeight, rowTaps: rowTaps(model, layer),
+                                   kernelHeight: kernelHeight(layer), rowTaps: rowTaps(model, layer),
                                    outputChannels: model.tensor(layer.output).layout.channels,
                                    into: (memory + offset).assumingMemoryBound(to: Int16.self))
             offset += roundUp16(weightBytes(model, layer))

@@ -108,4 +108,53 @@ import Testing
             #expect(multiplyAddPairs(a, b) == expected)
         }
     }
+
+    /// `fullyConnectedPacked` agrees bit for bit with `fullyConnectedReference`
+    /// (odd and even input counts, partial and full blocks of 8 outputs).
+    @Test func packedFullyConnectedMatchesReference() {
+        var rng = SeededGenerator(seed: 314)
+        for trial in 0..<300 {
+            let n = Int.random(in: 1...700, using: &rng), units = [1, 8, 10, 32, 33, Int.random(in: 1...90, using: &rng)][trial % 6]
+            let input = (0..<n).map { _ in Int8.random(in: -128...127, using: &rng) }
+            let weights = (0..<(n * units)).map { _ in Int8.random(in: -127...127, using: &rng) }
+            let bias: [Int32]? = trial % 4 == 0 ? nil : (0..<units).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
+            let (m, s) = OptimizedKernelTests.randomMultipliers(units, &rng)
+            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            let reference = fullyConnected(input, inputZeroPoint: zpIn, weights: weights, bias: bias, units: units,
+                                           multipliers: m, shifts: s, outputZeroPoint: zpOut, min: -128, max: 127,
+                                           kernels: .reference)
+            var packed = [Int16](repeating: 0, count: packedConvolutionWeightBytes(kernelHeight: 1, rowTaps: n,
+                                                                                   outputChannels: units) / 2)
+            var band = [Int16](repeating: 0, count: n + 16)
+            var optimized = [Int8](repeating: 0, count: units)
+            weights.withUnsafeBufferPointer { wb in
+                packed.withUnsafeMutableBufferPointer { pb in
+                    packConvolutionWeights(wb.baseAddress!, kernelHeight: 1, rowTaps: n, outputChannels: units,
+                                           into: pb.baseAddress!)
+                }
+            }
+            input.withUnsafeBufferPointer { ib in
+                packed.withUnsafeBufferPointer { pb in
+                    m.withUnsafeBufferPointer { mb in
+                        s.withUnsafeBufferPointer { sb in
+                            band.withUnsafeMutableBufferPointer { bb in
+                                optimized.withUnsafeMutableBufferPointer { ob in
+                                    let q = OutputQuantization(multipliers: mb.baseAddress!, shifts: sb.baseAddress!,
+                                                               zeroPoint: zpOut, activationMin: -128, activationMax: 127)
+                                    let out = ob.baseAddress!, bandStart = bb.baseAddress!
+                                    func run(_ b: UnsafePointer<Int32>?) {
+                                        fullyConnectedPacked(input: ib.baseAddress!, inputCount: n, inputZeroPoint: zpIn,
+                                                             packedWeights: pb.baseAddress!, bias: b, output: out,
+                                                             outputCount: units, quantization: q, band: bandStart)
+                                    }
+                                    if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(reference == optimized, "trial \(trial): n=\(n) units=\(units)")
+        }
+    }
 }

@@ -47,10 +47,6 @@ struct PackedBlockParameters {
                                               &+ SIMD8<Int32>(repeating: q.zeroPoint),
                                           SIMD8<Int32>(repeating: q.activationMin)),
                              SIMD8<Int32>(repeating: q.activationMax))
-        if lanes == 8 {
-            for i in 0..<8 { out[i] = Int8(truncatingIfNeeded: r[i]) }
-        } else {
-            for i in 0..<lanes { out[i] = Int8(truncatingIfNeeded: r[i]) }
-        }
+        storePartial(SIMD8<Int8>(truncatingIfNeeded: r), count: lanes, to: out)
     }
 }

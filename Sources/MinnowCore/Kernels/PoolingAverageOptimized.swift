@@ -48,8 +48,7 @@ func poolAverageOptimized(
                 let t = sum &+ (half ^ negative) &- negative
                 let quotient = SIMD8<Int32>(SIMD8<Float>(t) / divisor, rounding: .towardZero)
                 let r = pointwiseMin(pointwiseMax(quotient, lower), upper)
-                let lanes = min(8, channels - c)
-                for i in 0..<lanes { out[c + i] = Int8(truncatingIfNeeded: r[i]) }
+                storePartial(SIMD8<Int8>(truncatingIfNeeded: r), count: min(8, channels - c), to: out + c)
                 c += 8
             }
             while c < channels {

@@ -38,12 +38,7 @@ func poolMaxMinOptimized(
                     }
                 }
                 r = pointwiseMin(pointwiseMax(r, lower), upper)
-                let lanes = min(8, channels - c)
-                if lanes == 8 {
-                    UnsafeMutableRawPointer(out + c).storeBytes(of: r, as: SIMD8<Int8>.self)
-                } else {
-                    for i in 0..<lanes { out[c + i] = r[i] }
-                }
+                storePartial(r, count: min(8, channels - c), to: out + c)
                 c += 8
             }
             // Channels whose 8-byte read would leave the tensor: one at a time.
