@@ -43,7 +43,7 @@ if [ "${1:-}" = "--layers" ]; then
     exec "${pin[@]}" "$bin" "$@"
 fi
 
-ARGS_TEXT="$(printf ' %s' "$@")"
+ARGS_TEXT=""; if [ $# -gt 0 ]; then ARGS_TEXT="$(printf ' %s' "$@")"; fi
 ROUNDS=7 RUNS=1000 CHECK=1000 BATCH_REPS=2 ONNX=1 CORTEX=1 MARKDOWN=out/bench/summary.md
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -68,7 +68,7 @@ done
 step() { echo "[bench] $*" >&2; }
 
 # -- 1. the Swift engine and the naive C baseline --------------------------------
-step "building minnow-bench (release, ${flags[*]: -2})"
+step "building minnow-bench (release${flags[4]:+, -target-cpu haswell})"
 swift build "${flags[@]}" >&2
 BENCH="$(swift build "${flags[@]}" --show-bin-path)/minnow-bench"
 
