@@ -35,8 +35,8 @@ flags=(-c release --product minnow-bench --scratch-path "$SCRATCH")
 if [ "$(uname -m)" = "x86_64" ]; then flags+=(-Xswiftc -target-cpu -Xswiftc haswell); fi
 pin=(); if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
 
-if [ "${1:-}" = "--layers" ]; then
-    shift
+if [ "${1:-}" = "--layers" ] || [[ "${1:-}" == *.mnw ]]; then   # (model paths first: the old interface)
+    [ "$1" = "--layers" ] && shift
     swift build "${flags[@]}" >&2
     bin="$(swift build "${flags[@]}" --show-bin-path)/minnow-bench"
     if [ $# -eq 0 ] || [[ "$1" == --* ]]; then set -- models/lenet5-fashion.mnw models/inception-lite-fashion.mnw "$@"; fi
