@@ -20,7 +20,7 @@
 # Usage:
 #   tools/bench-engine.sh [--quick] [--rounds N] [--runs N] [--no-onnx] [--no-cortex-m]
 #                         [--markdown FILE]
-#       --quick        3 rounds × 200 runs, 300 check images (about a minute)
+#       --quick        3 rounds × 200 runs, 300 check images (about 20 s once built)
 #       --rounds N     rounds (default 7)
 #       --runs N       batch-1 runs per contender, model and round (default 1000)
 #       --markdown F   the Markdown summary (default out/bench/summary.md; JSON next to it)
@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
         --no-onnx) ONNX=0; shift ;;
         --no-cortex-m) CORTEX=0; shift ;;
         --markdown) MARKDOWN="${2:?--markdown needs a file}"; shift 2 ;;
-        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#'; exit 0 ;;
         *) echo "bench-engine.sh: unknown argument '$1' (--help)" >&2; exit 1 ;;
     esac
 done
