@@ -10,8 +10,9 @@ import NaiveInt8
 // Prints medians and 10th percentiles (this machine is shared and noisy).
 //
 //   swift run -c release minnow-bench [MODEL.mnw ...] [--runs N]
+//   minnow-bench --serve     a worker for the rounds of tools/bench-engine.sh (Serve.swift)
 
-let usage = "usage: minnow-bench [MODEL.mnw ...] [--runs N]   (N ≥ 1, default 2000)"
+let usage = "usage: minnow-bench [MODEL.mnw ...] [--runs N]   (N ≥ 1, default 2000)\n       minnow-bench --serve   (commands on stdin: see Sources/minnow-bench/Serve.swift)"
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("minnow-bench: error: \(message)\n\(usage)\n".utf8))
@@ -31,6 +32,10 @@ func describe(_ error: Error) -> String {
 var paths: [String] = []
 var runs = 2000
 var argv = Array(CommandLine.arguments.dropFirst())
+if argv == ["--serve"] {
+    serve()
+    exit(0)
+}
 while !argv.isEmpty {
     let a = argv.removeFirst()
     switch a {

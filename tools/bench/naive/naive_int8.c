@@ -1,5 +1,7 @@
 /* Straightforward int8 inference of a Minnow model file: see naive_int8.h. */
 #include "naive_int8.h"
+#include <math.h>
+#include <string.h>
 
 static uint32_t u32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -122,5 +124,21 @@ int naive_int8_run(const uint8_t *model, uint8_t *arena, const int8_t *input, in
     tensor out = get_tensor(model, arena, u16(model + 22));
     int count = out.h * out.w * out.c;
     for (int i = 0; i < count; i++) output[i] = out.p[i];
+    return count;
+}
+
+int naive_int8_quantize_input(const uint8_t *model, const float *x, int8_t *q, int count) {
+    const uint8_t *r = model + u32(model + 28) + 32 * u16(model + 20);
+    if (count != u16(r + 4) * u16(r + 6) * u16(r + 8)) return -1;
+    int32_t zp = (int32_t)u32(r + 12);
+    float scale;
+    memcpy(&scale, r + 16, 4);
+    for (int i = 0; i < count; i++) {
+        float v = x[i] / scale;
+        if (v != v) v = 0;
+        v = roundf(v);                                 /* half away from zero */
+        v = v < -1000 ? -1000 : (v > 1000 ? 1000 : v);
+        q[i] = (int8_t)clamp((int32_t)v + zp, -128, 127);
+    }
     return count;
 }

@@ -15,4 +15,9 @@
  * this baseline does not implement (softmax). */
 int naive_int8_run(const uint8_t *model, uint8_t *arena, const int8_t *input, int8_t *output);
 
+/* Quantizes `count` real input values with the model input's scale and zero
+ * point (x / scale rounded half away from zero, plus the zero point, saturated
+ * to int8) into `q`. Returns `count`, or -1 if it differs from the input's size. */
+int naive_int8_quantize_input(const uint8_t *model, const float *x, int8_t *q, int count);
+
 #endif
