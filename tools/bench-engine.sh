@@ -4,9 +4,9 @@
 # core with taskset, timed in ROUNDS for
 #   1. Minnow's Swift engine (optimized kernels; release build, -target-cpu haswell);
 #   2. Minnow through its C API (minnow.h): a C program (tools/bench/c-api, -O2) linked
-#      with the host static library built from the engine sources — the library as
-#      tools/build-embedded.sh ships it (-Osize, baseline x86-64) and the same sources
-#      built with -O -target-cpu haswell;
+#      with the host static library as tools/build-embedded.sh ships it (-O, AVX2 on
+#      x86_64), with packed weights (minnow_use_packed_weights, the host fast path) and
+#      with the weights read in place (what a microcontroller does);
 #   3. the naive C baseline (tools/bench/naive, -O3; its outputs are checked bit-identical);
 #   4. ONNX Runtime, float32 model and int8 QDQ model of the same network and weights,
 #      generated from models/*.ckpt and models/*.mnw by tools/bench/onnx/build_models.py
@@ -81,29 +81,17 @@ stale() {   # stale FILE: FILE missing or older than an engine source, the heade
 EMB="$SCRATCH/embedded"
 CAPI=()
 if stale "$EMB/host/libminnow.a"; then
-    step "building the host C library as shipped (tools/build-embedded.sh --target host: -Osize)"
+    step "building the host C library as shipped (tools/build-embedded.sh --target host: -O, AVX2 on x86_64)"
     tools/build-embedded.sh --target host --out "$EMB" >"$SCRATCH/build-embedded.log" 2>&1 ||
         { cat "$SCRATCH/build-embedded.log" >&2; exit 1; }
 fi
-if stale "$EMB/host-O/libminnow.a"; then
-    step "building the host C library from the same sources with -O -target-cpu haswell"
-    opt=(); for f in "${SWIFT_EMBEDDED_FLAGS[@]}"; do [ "$f" = -Osize ] && f=-O; opt+=("$f"); done
-    files=(); while IFS= read -r -d '' f; do files+=("$f"); done < <(find "${ENGINE_SOURCES[@]}" -name '*.swift' -print0 | sort -z)
-    mkdir -p "$EMB/host-O"; rm -f "$EMB/host-O/libminnow.a"
-    cpu=(); if [ "$(uname -m)" = "x86_64" ]; then cpu=(-target-cpu haswell); fi
-    "$SWIFTC" "${SWIFT_TARGET_FLAGS_HOST[@]}" "${opt[@]}" "${cpu[@]}" -module-name MinnowCore -c "${files[@]}" \
-        -o "$EMB/host-O/MinnowCore.o"
-    host_ar rcs "$EMB/host-O/libminnow.a" "$EMB/host-O/MinnowCore.o"
+out="$SCRATCH/c-api/bench_capi-host"
+if stale "$out"; then
+    tools/link-host-c.sh -o "$out" --no-default-lib --lib "$EMB/host/libminnow.a" --allow-alloc \
+        -I Sources/MinnowC/include tools/bench/c-api/bench_capi.c >/dev/null
 fi
-for v in host host-O; do
-    out="$SCRATCH/c-api/bench_capi-$v"
-    if stale "$out"; then
-        tools/link-host-c.sh -o "$out" --no-default-lib --lib "$EMB/$v/libminnow.a" --allow-alloc \
-            -I Sources/MinnowC/include tools/bench/c-api/bench_capi.c >/dev/null
-    fi
-done
-CAPI+=(--capi "capi-O=Minnow, C API (same sources, -O -target-cpu haswell)=$SCRATCH/c-api/bench_capi-host-O")
-CAPI+=(--capi "capi-Osize=Minnow, C API (libminnow.a as shipped: -Osize)=$SCRATCH/c-api/bench_capi-host")
+CAPI+=(--capi "capi-packed=Minnow, C API (packed weights, minnow_use_packed_weights)=$out --packed")
+CAPI+=(--capi "capi-inplace=Minnow, C API (weights read in place, as on a microcontroller)=$out")
 
 # -- 4. ONNX Runtime (venv) and the ONNX models ------------------------------------
 ORT=()

@@ -77,11 +77,20 @@ build_one() {   # $1 = host|cortex-m4
     obj="$dir/$MODULE.o"
     lib="$dir/$LIB"
     rm -f "$obj" "$lib"
-    if [[ "$t" == host ]]; then tflags=("${SWIFT_TARGET_FLAGS_HOST[@]}")
+    local -a eflags=("${SWIFT_EMBEDDED_FLAGS[@]}")
+    if [[ "$t" == host ]]; then
+        # The host library is built for speed, like the Swift package: -O instead of
+        # -Osize and, on x86_64, AVX2 with the vpmaddwd kernels (MINNOW_AVX2).
+        tflags=("${SWIFT_TARGET_FLAGS_HOST[@]}")
+        eflags=()
+        for f in "${SWIFT_EMBEDDED_FLAGS[@]}"; do [[ "$f" == -Osize ]] && f=-O; eflags+=("$f"); done
+        if [[ "$SWIFT_TARGET_HOST" == x86_64* ]]; then
+            eflags+=(-target-cpu haswell -enable-builtin-module -D MINNOW_AVX2)
+        fi
     else tflags=("${SWIFT_TARGET_FLAGS_CM4[@]}"); fi
-    echo "[build-embedded] $t: $SWIFTC ${tflags[*]} ${SWIFT_EMBEDDED_FLAGS[*]} -module-name $MODULE -c <files> -o $obj"
+    echo "[build-embedded] $t: $SWIFTC ${tflags[*]} ${eflags[*]} -module-name $MODULE -c <files> -o $obj"
     local t0=$SECONDS
-    if ! "$SWIFTC" "${tflags[@]}" "${SWIFT_EMBEDDED_FLAGS[@]}" -module-name "$MODULE" \
+    if ! "$SWIFTC" "${tflags[@]}" "${eflags[@]}" -module-name "$MODULE" \
             -c "${FILES[@]}" -o "$obj"; then
         echo "[build-embedded] FAILED: $MODULE does not compile in Embedded mode for $t" >&2
         return 1

@@ -25,6 +25,8 @@ public enum MinnowStatus {
     public static let invalidArgument: Int32 = 5
     public static let arenaTooSmall: Int32 = 10
     public static let arenaMisaligned: Int32 = 11
+    public static let packedTooSmall: Int32 = 12
+    public static let packedMisaligned: Int32 = 13
     public static let modelTruncated: Int32 = 20
     public static let modelBadMagic: Int32 = 21
     public static let modelVersion: Int32 = 22
@@ -58,7 +60,8 @@ public enum MinnowStatus {
         case .arenaTooSmall: return arenaTooSmall
         case .misalignedArena: return arenaMisaligned
         case .inputSizeMismatch: return inputSize
-        case .packedWeightsTooSmall: return invalidArgument  // the C API does not pass packed weights
+        case .packedWeightsTooSmall: return packedTooSmall
+        case .misalignedPackedWeights: return packedMisaligned
         }
     }
 
@@ -73,6 +76,8 @@ public enum MinnowStatus {
         case invalidArgument: return "invalid argument value"
         case arenaTooSmall: return "arena is too small for this model"
         case arenaMisaligned: return "arena must start on a 16-byte boundary"
+        case packedTooSmall: return "packed-weights memory is too small for this model"
+        case packedMisaligned: return "packed-weights memory must start on a 16-byte boundary"
         case modelTruncated: return "model file is truncated"
         case modelBadMagic: return "not a Minnow model file (bad magic)"
         case modelVersion: return "unsupported model file version"
@@ -235,6 +240,34 @@ public func minnow_init(_ engine: UnsafeMutableRawPointer?, _ model: UnsafeRawPo
         let e = try Engine(model: m, arena: UnsafeMutableRawBufferPointer(start: arena, count: arenaCount))
         engine.bindMemory(to: CEngineState.self, capacity: 1)
             .initialize(to: CEngineState(magic: CEngineState.magicValue, engine: e))
+        return MinnowStatus.ok
+    } catch {
+        return MinnowStatus.of(error)
+    }
+}
+
+@_cdecl("minnow_packed_weights_size")
+public func minnow_packed_weights_size(_ model: UnsafeRawPointer?, _ modelLength: UInt,
+                                       _ bytes: UnsafeMutablePointer<UInt>?) -> Int32 {
+    guard let bytes else { return MinnowStatus.nullArgument }
+    let (m, status) = makeModel(model, modelLength)
+    guard let m else { return status }
+    let need = PackedWeights.bytes(for: m)
+    guard need < Int.max else { return MinnowStatus.modelTooLarge }
+    bytes.pointee = UInt(need)
+    return MinnowStatus.ok
+}
+
+@_cdecl("minnow_use_packed_weights")
+public func minnow_use_packed_weights(_ engine: UnsafeMutableRawPointer?, _ memory: UnsafeMutableRawPointer?,
+                                      _ length: UInt) -> Int32 {
+    guard engine != nil, memory != nil else { return MinnowStatus.nullArgument }
+    guard let s = mutableEngineState(engine) else { return MinnowStatus.notInitialized }
+    let current = s.pointee.engine
+    do {
+        let e = try Engine(model: current.model, arena: current.arena, kernels: current.kernels,
+                           packedWeights: UnsafeMutableRawBufferPointer(start: memory, count: intLength(length) ?? Int.max))
+        s.pointee.engine = e
         return MinnowStatus.ok
     } catch {
         return MinnowStatus.of(error)

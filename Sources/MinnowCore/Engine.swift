@@ -44,7 +44,7 @@ public struct Engine {
     ///   the weights in place.
     /// - Throws: `EngineError.arenaTooSmall(required:provided:)` with the exact
     ///   bytes needed, or `.misalignedArena` when it does not start on 16 bytes;
-    ///   `.packedWeightsTooSmall(required:provided:)` / `.misalignedArena` for the packed weights.
+    ///   `.packedWeightsTooSmall(required:provided:)` / `.misalignedPackedWeights` for the packed weights.
     public init(model: Model, arena: UnsafeMutableRawBufferPointer, kernels: KernelSet = .optimized,
                 packedWeights: UnsafeMutableRawBufferPointer? = nil) throws(EngineError) {
         guard arena.count >= model.arenaBytes, let base = arena.baseAddress else {
@@ -58,7 +58,7 @@ public struct Engine {
                 guard packedWeights.count >= required, let start = packedWeights.baseAddress else {
                     throw .packedWeightsTooSmall(required: required, provided: packedWeights.count)
                 }
-                guard UInt(bitPattern: start) % UInt(ModelFormat.alignment) == 0 else { throw .misalignedArena }
+                guard UInt(bitPattern: start) % UInt(ModelFormat.alignment) == 0 else { throw .misalignedPackedWeights }
                 PackedWeights.pack(model, into: start)
                 packed = start
             }

@@ -36,6 +36,8 @@ extension EngineError: CustomStringConvertible {
             return "input has \(provided) values, the model takes \(expected)"
         case let .packedWeightsTooSmall(required, provided):
             return "packed-weights memory too small: the model needs \(required) bytes, \(provided) given"
+        case .misalignedPackedWeights:
+            return "the packed-weights memory must start on a 16-byte boundary"
         }
     }
 }

@@ -160,6 +160,28 @@ func status(_ s: minnow_status) -> String { String(cString: minnow_status_messag
                     #expect(Array(UnsafeBufferPointer(start: output.data, count: output.count)) == expected)
                 }
 
+                // Packed weights: refused when short or misaligned (engine unchanged), then the same outputs.
+                var packedNeed = 0
+                #expect(minnow_packed_weights_size(modelPtr, bytes.count, &packedNeed) == MINNOW_OK)
+                #expect(packedNeed == PackedWeights.bytes(for: model) && packedNeed > 0)
+                try withAligned(packedNeed + 16) { packed in
+                    #expect(minnow_use_packed_weights(&engine, packed, packedNeed - 1) == MINNOW_ERR_PACKED_TOO_SMALL)
+                    #expect(minnow_use_packed_weights(&engine, packed + 1, packedNeed) == MINNOW_ERR_PACKED_MISALIGNED)
+                    #expect(minnow_use_packed_weights(nil, packed, packedNeed) == MINNOW_ERR_NULL_ARGUMENT)
+                    #expect(minnow_use_packed_weights(&engine, packed, packedNeed) == MINNOW_OK)
+                    #expect(minnow_set_kernels(&engine, MINNOW_KERNELS_OPTIMIZED) == MINNOW_OK)
+                    for _ in 0..<3 {
+                        let values = (0..<input.count).map { _ in Int8.random(in: -128...127, using: &rng) }
+                        try values.withUnsafeBufferPointer { try reference.setInput($0) }
+                        reference.invoke()
+                        #expect(minnow_set_input(&engine, values, values.count) == MINNOW_OK)
+                        #expect(minnow_invoke(&engine) == MINNOW_OK)
+                        #expect(Array(UnsafeBufferPointer(start: output.data, count: output.count)) == Array(reference.outputBuffer))
+                    }
+                }
+                // The packed memory is gone: back to weights in place.
+                #expect(minnow_init(&engine, modelPtr, bytes.count, arena, need, nil) == MINNOW_OK)
+
                 // Real inputs are quantized exactly as Engine.setInput(quantizing:) does.
                 let reals = (0..<input.count).map { _ in Float.random(in: -0.2...1.2, using: &rng) }
                 try reals.withUnsafeBufferPointer { try reference.setInput(quantizing: $0) }
@@ -354,7 +376,8 @@ func status(_ s: minnow_status) -> String { String(cString: minnow_status_messag
         let codes: [minnow_status] = [
             MINNOW_OK, MINNOW_ERR_NULL_ARGUMENT, MINNOW_ERR_NOT_INITIALIZED, MINNOW_ERR_INDEX_OUT_OF_RANGE,
             MINNOW_ERR_INPUT_SIZE, MINNOW_ERR_INVALID_ARGUMENT, MINNOW_ERR_ARENA_TOO_SMALL,
-            MINNOW_ERR_ARENA_MISALIGNED, MINNOW_ERR_MODEL_TRUNCATED, MINNOW_ERR_MODEL_BAD_MAGIC,
+            MINNOW_ERR_ARENA_MISALIGNED, MINNOW_ERR_PACKED_TOO_SMALL, MINNOW_ERR_PACKED_MISALIGNED,
+            MINNOW_ERR_MODEL_TRUNCATED, MINNOW_ERR_MODEL_BAD_MAGIC,
             MINNOW_ERR_MODEL_VERSION, MINNOW_ERR_MODEL_HEADER, MINNOW_ERR_MODEL_SIZE_MISMATCH,
             MINNOW_ERR_MODEL_CHECKSUM, MINNOW_ERR_MODEL_MISALIGNED, MINNOW_ERR_MODEL_TENSOR,
             MINNOW_ERR_MODEL_LAYER, MINNOW_ERR_MODEL_TOO_LARGE, MINNOW_ERR_INTERNAL,
@@ -364,7 +387,7 @@ func status(_ s: minnow_status) -> String { String(cString: minnow_status_messag
         #expect(!messages.contains("unknown status"))
         #expect(messages[0] == "ok")
         #expect(status(MINNOW_ERR_ARENA_TOO_SMALL) == "arena is too small for this model")
-        for bad: minnow_status in [-1, 6, 12, 30, 98, 100, .max, .min] {
+        for bad: minnow_status in [-1, 6, 14, 30, 98, 100, .max, .min] {
             #expect(status(bad) == "unknown status")
         }
     }

@@ -134,7 +134,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", action="append", default=[], help="KEY=LABEL=MODEL.mnw")
     ap.add_argument("--minnow-bench", required=True)
-    ap.add_argument("--capi", action="append", default=[], help="KEY=LABEL=BINARY")
+    ap.add_argument("--capi", action="append", default=[], help="KEY=LABEL=BINARY [ARGS]")
     ap.add_argument("--ort-python", help="python of the ONNX Runtime venv")
     ap.add_argument("--ort-skip", help="why ONNX Runtime is skipped")
     ap.add_argument("--onnx-dir")
@@ -168,7 +168,7 @@ def main():
     capis = []
     for spec in a.capi:
         key, label, binary = spec.split("=", 2)
-        w = Worker(key, [binary])
+        w = Worker(key, binary.split())  # BINARY may carry arguments (e.g. "bench_capi --packed")
         workers.append(w)
         capis.append((key, label, w))
         contenders.append(Contender(key, label, w, "minnow", "256 sequential batch-1 invokes"))

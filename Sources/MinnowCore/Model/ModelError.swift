@@ -101,6 +101,8 @@ public enum EngineError: Error, Equatable, Sendable {
     case inputSizeMismatch(expected: Int, provided: Int)
     /// The optional packed-weights memory is smaller than `PackedWeights.bytes(for:)`.
     case packedWeightsTooSmall(required: Int, provided: Int)
+    /// The packed-weights memory must start on a 16-byte boundary.
+    case misalignedPackedWeights
 
     public var message: StaticString {
         switch self {
@@ -108,6 +110,7 @@ public enum EngineError: Error, Equatable, Sendable {
         case .misalignedArena: return "arena must start on a 16-byte boundary"
         case .inputSizeMismatch: return "input has the wrong number of values"
         case .packedWeightsTooSmall: return "packed-weights memory is too small for this model"
+        case .misalignedPackedWeights: return "packed-weights memory must start on a 16-byte boundary"
         }
     }
 }
