@@ -100,9 +100,8 @@ public struct Engine {
             throw .inputSizeMismatch(expected: destination.count, provided: values.count)
         }
         let info = model.input
-        for i in 0..<values.count {
-            destination[i] = quantizeToInt8(values[i], scale: info.scale, zeroPoint: info.zeroPoint)
-        }
+        quantizeToInt8(values.baseAddress!, count: values.count, scale: info.scale, zeroPoint: info.zeroPoint,
+                       into: destination.baseAddress!)
     }
 
     /// The real value of output element `index`: (q − zero point) · scale.

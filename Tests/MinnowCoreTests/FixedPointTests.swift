@@ -135,6 +135,28 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(quantizeToInt8(0.25, scale: 0.5, zeroPoint: 3) == 4)   // 0.5 rounds away from zero
         #expect(quantizeToInt8(-0.25, scale: 0.5, zeroPoint: 3) == 2)
         #expect(quantizeToInt8(1, scale: 1.0 / 255.0, zeroPoint: -128) == 127)
+        // The 8-wide version used by Engine.setInput(quantizing:) equals the scalar one,
+        // on halves, near-halves, saturation, infinities, NaN and random values.
+        var rng = SeededGenerator(seed: 17)
+        let special: [Float] = [0.5, -0.5, 1.5, -1.5, 0.49999997, -0.49999997, 0.50000006, 127.5, -128.5, 1e9, -1e9,
+                                .infinity, -.infinity, .nan, 0, -0.0, 2.5, -2.5, 1000.5, -1000.5, .leastNonzeroMagnitude]
+        for scale: Float in [1, 0.5, 1.0 / 255.0, 0.013, 3.7] {
+            for zeroPoint: Int32 in [-128, -5, 0, 17, 127] {
+                var values = special.map { $0 * scale }
+                values += (0..<203).map { _ in Float.random(in: -300...300, using: &rng) * scale }
+                values += (0..<64).map { _ in Float(Int.random(in: -400...400, using: &rng)) * 0.5 * scale }
+                var vector = [Int8](repeating: 0, count: values.count)
+                values.withUnsafeBufferPointer { v in
+                    vector.withUnsafeMutableBufferPointer { d in
+                        quantizeToInt8(v.baseAddress!, count: v.count, scale: scale, zeroPoint: zeroPoint, into: d.baseAddress!)
+                    }
+                }
+                for (i, x) in values.enumerated() where vector[i] != quantizeToInt8(x, scale: scale, zeroPoint: zeroPoint) {
+                    Issue.record("x=\(x) scale=\(scale) zp=\(zeroPoint): \(vector[i]) vs \(quantizeToInt8(x, scale: scale, zeroPoint: zeroPoint))")
+                    return
+                }
+            }
+        }
         #expect(quantizeToInt8(-3, scale: 1, zeroPoint: 0) == -3)
         #expect(quantizeToInt8(.nan, scale: 1, zeroPoint: 7) == 7)
         #expect(quantizeToInt8(.infinity, scale: 1, zeroPoint: 0) == 127)
