@@ -24,9 +24,9 @@ func convolveSingleChannelDualMultiply(
     let shape = singleChannelDualMultiplyShape(geometry: g, outputWidth: outputLayout.width)
     let columns = shape.columns, pairs = shape.pairs
     let ring = scratch.assumingMemoryBound(to: Int16.self)
-    let pairWords = (scratch + 2 * g.kernelHeight * columns).assumingMemoryBound(to: UInt32.self)
-    let rowTable = (scratch + 2 * g.kernelHeight * columns + 4 * g.kernelHeight * pairs)
-        .assumingMemoryBound(to: Int32.self)
+    // Per kernel row: its ring offset in bytes, then its weight pairs (pairs + 1 words).
+    let table = (scratch + 2 * g.kernelHeight * columns).assumingMemoryBound(to: UInt32.self)
+    let stride = pairs + 1
     let zeroPoint = Int16(truncatingIfNeeded: inputZeroPoint)
     let kh = g.kernelHeight, kw = g.kernelWidth
     // Plane row r (input row r − padTop, zero outside) lives in ring slot r % kh.
@@ -54,47 +54,57 @@ func convolveSingleChannelDualMultiply(
             filled += 1
         }
         let outRow = output + outY * outputLayout.width * outputLayout.pixelStride
+        // This output row's kernel rows, in ring order.
+        var slot = first % kh
+        for ky in 0..<kh {
+            table[ky * stride] = UInt32(truncatingIfNeeded: 2 * slot * columns)
+            slot = slot + 1 == kh ? 0 : slot + 1
+        }
+        let tableEnd = UnsafePointer(table + kh * stride)
         for k in 0..<outputLayout.channels {
             // This channel's weight pairs, kernel row by kernel row.
             let w = weights + k * taps
-            var pw = pairWords
             for ky in 0..<kh {
                 let wr = w + ky * kw
+                var pw = table + ky * stride + 1
                 var kx = 0
                 while kx + 2 <= kw { pw.pointee = pairOf(Int16(wr[kx]), Int16(wr[kx + 1])); pw += 1; kx += 2 }
-                if kx < kw { pw.pointee = pairOf(Int16(wr[kx]), 0); pw += 1 }
+                if kx < kw { pw.pointee = pairOf(Int16(wr[kx]), 0) }
             }
             let start = bias?[k] ?? 0
-            let r = ChannelRequantization(q, channel: k)
-            // This output row's kernel rows, in ring order.
-            var slot = first % kh
-            for ky in 0..<kh {
-                rowTable[ky] = Int32(truncatingIfNeeded: 2 * slot * columns)
-                slot = slot + 1 == kh ? 0 : slot + 1
-            }
+            var r = ChannelRequantization(q, channel: k)
             let ringBase = UnsafeRawPointer(ring)
             var x0 = 0
             while x0 < outputLayout.width {
                 var a0 = start, a1 = start, a2 = start, a3 = start
                 let base = ringBase + 2 * x0
-                // The common kernels written out: 5×5 (LeNet-5) and 3×3, no loops, no spills of loop state.
-                if kh == 5 && pairs == 3 {
-                    for r in 0..<5 { accumulatePairs(base + Int(rowTable[r]), pairWords + 3 * r, count: 3, &a0, &a1, &a2, &a3) }
-                } else if kh == 3 && pairs == 2 {
-                    for r in 0..<3 { accumulatePairs(base + Int(rowTable[r]), pairWords + 2 * r, count: 2, &a0, &a1, &a2, &a3) }
-                } else {
-                    var pw = UnsafePointer(pairWords)
-                    for r in 0..<kh {
-                        accumulatePairs(base + Int(rowTable[r]), pw, count: pairs, &a0, &a1, &a2, &a3)
-                        pw += pairs
-                    }
+                var t = UnsafePointer(table)
+                // One kernel row per step; 5- and 4/6-wide (3 pairs) and 3-wide (2 pairs) rows written out.
+                switch pairs {
+                case 3:
+                    repeat {
+                        accumulatePairs(base + Int(Int32(bitPattern: t[0])), t + 1, count: 3, &a0, &a1, &a2, &a3)
+                        t += 4
+                    } while t != tableEnd
+                case 2:
+                    repeat {
+                        accumulatePairs(base + Int(Int32(bitPattern: t[0])), t + 1, count: 2, &a0, &a1, &a2, &a3)
+                        t += 3
+                    } while t != tableEnd
+                default:
+                    repeat {
+                        accumulatePairs(base + Int(Int32(bitPattern: t[0])), t + 1, count: pairs, &a0, &a1, &a2, &a3)
+                        t += stride
+                    } while t != tableEnd
                 }
                 let out = outRow + x0 * outputLayout.pixelStride + k
-                let lanes = outputLayout.width - x0
-                out[0] = Int8(truncatingIfNeeded: r.output(a0))
-                if lanes > 1 { out[outputLayout.pixelStride] = Int8(truncatingIfNeeded: r.output(a1)) }
-                if lanes > 2 { out[2 * outputLayout.pixelStride] = Int8(truncatingIfNeeded: r.output(a2)) }
-                if lanes > 3 { out[3 * outputLayout.pixelStride] = Int8(truncatingIfNeeded: r.output(a3)) }
+                var accumulators = (a0, a1, a2, a3)
+                withUnsafePointer(to: &accumulators) { p in
+                    withUnsafePointer(to: &r) { rp in
+                        requantizeAndStore(UnsafeRawPointer(p).assumingMemoryBound(to: Int32.self),
+                                           count: min(4, outputLayout.width &- x0), rp, out, stride: outputLayout.pixelStride)
+                    }
+                }
                 x0 += 4
             }
         }
@@ -149,7 +159,7 @@ func singleChannelDualMultiplyShape(geometry g: WindowGeometry, outputWidth: Int
 }
 
 /// Scratch bytes of `convolveSingleChannelDualMultiply`: kh int16 ring rows,
-/// then kh · ⌈kw / 2⌉ weight pairs (4 bytes each), then kh int32 row offsets.
+/// then per kernel row its ring offset and its ⌈kw / 2⌉ weight pairs (4 bytes each).
 public func singleChannelDualMultiplyScratchBytes(geometry: WindowGeometry, outputWidth: Int) -> Int {
     let shape = singleChannelDualMultiplyShape(geometry: geometry, outputWidth: outputWidth)
     return saturatingSum(saturatingProduct(2, geometry.kernelHeight, shape.columns),

@@ -109,7 +109,7 @@ func loadPartialWord(_ p: UnsafePointer<Int8>, count: Int) -> UInt32 {
 /// an arithmetic shift; only x = M = Int32.min, where SRDHM saturates, differs,
 /// and M ≥ 0 excludes it. RDBPOT as in `requantize8`.
 struct ChannelRequantization {
-    var multiplier: Int64
+    var multiplier: Int32
     var leftShift: Int32
     var rightShift: Int32
     var mask: Int32
@@ -121,7 +121,7 @@ struct ChannelRequantization {
     @inline(__always)
     init(_ q: OutputQuantization, channel: Int) {
         let shift = q.shifts[channel]
-        multiplier = Int64(q.multipliers[channel])
+        multiplier = q.multipliers[channel]
         leftShift = shift > 0 ? shift : 0
         rightShift = shift > 0 ? 0 : 0 &- shift
         mask = Int32(truncatingIfNeeded: (Int64(1) &<< Int64(rightShift)) &- 1)
@@ -134,8 +134,18 @@ struct ChannelRequantization {
     /// The clamped int8 output value (as Int32) for accumulator `acc`.
     @inline(__always)
     func output(_ acc: Int32) -> Int32 {
-        let product = Int64(acc &<< leftShift) &* multiplier
-        let h = Int32(truncatingIfNeeded: (product &+ (1 << 30)) &>> 31)
+        output(acc, multiplier: multiplier)
+    }
+
+    /// `output(_:)` with the multiplier passed in: a caller in a loop loads it
+    /// next to its use (see `requantizeAndStore`).
+    @inline(__always)
+    func output(_ acc: Int32, multiplier: Int32) -> Int32 {
+        // 32-bit operations only: at -Osize Embedded Swift calls a function for
+        // `Int64(_: Int32)` and ARM then multiplies 64 × 64 bits; multipliedFullWidth is one `smull`.
+        let (high, low) = (acc &<< leftShift).multipliedFullWidth(by: multiplier)
+        let (sum, carry) = low.addingReportingOverflow(1 << 30)
+        let h = (high &+ (carry ? 1 : 0)) &<< 1 | Int32(bitPattern: sum >> 31)
         let remainder = h & mask
         let threshold = half &- (h &>> 31)
         let rounded = (h &>> rightShift) &+ Int32(bitPattern: UInt32(bitPattern: threshold &- remainder) >> 31)
@@ -160,5 +170,22 @@ public func dualMultiplyKernelScratchBytes(opcode: Opcode, geometry: WindowGeome
         return fullyConnectedDualMultiplyScratchBytes(inputCount: inputElements)
     default:
         return 0
+    }
+}
+
+/// Requantizes `count` accumulators and stores them `stride` bytes apart.
+/// Out of line on purpose: inlined into a kernel's loops, the eight
+/// parameters spill. And when the multiplier's sign extension is hoisted out
+/// of a loop, ARM's instruction selection (one basic block at a time) no
+/// longer sees two sign-extended 32-bit operands and emits a 64 × 64-bit
+/// multiply (`umull` + `mla` + `muls` + sign words) instead of one `smull`.
+@inline(never)
+func requantizeAndStore(_ acc: UnsafePointer<Int32>, count: Int, _ r: UnsafePointer<ChannelRequantization>,
+                        _ out: UnsafeMutablePointer<Int8>, stride: Int) {
+    let q = r.pointee
+    var o = out
+    for i in 0..<count {
+        o.pointee = Int8(truncatingIfNeeded: q.output(acc[i]))
+        o += stride
     }
 }
