@@ -21,7 +21,8 @@ import Testing
         let outCount = (outLayout.height * outLayout.width - 1) * outLayout.pixelStride + outLayout.channels
         var out = [Int8](repeating: 0, count: outCount)
         let bytes = singleChannel
-            ? singleChannelDualMultiplyScratchBytes(geometry: g, outputWidth: outLayout.width)
+            ? singleChannelDualMultiplyScratchBytes(geometry: g, outputWidth: outLayout.width,
+                                                    outputChannels: outLayout.channels)
             : convolutionDualMultiplyScratchBytes(kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
                                                   inputChannels: inLayout.channels)
         #expect(bytes <= kernelScratchBytes(opcode: .convolution, geometry: g, inputChannels: inLayout.channels,

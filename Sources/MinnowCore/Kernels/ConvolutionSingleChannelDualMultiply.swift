@@ -24,9 +24,11 @@ func convolveSingleChannelDualMultiply(
     let shape = singleChannelDualMultiplyShape(geometry: g, outputWidth: outputLayout.width)
     let columns = shape.columns, pairs = shape.pairs
     let ring = scratch.assumingMemoryBound(to: Int16.self)
-    // Per kernel row: its ring offset in bytes, then its weight pairs (pairs + 1 words).
-    let table = (scratch + 2 * g.kernelHeight * columns).assumingMemoryBound(to: UInt32.self)
+    // One table per output channel, per kernel row: its ring offset in bytes (updated
+    // for every output row), then its weight pairs (built once): kh · (pairs + 1) words.
+    let tables = (scratch + 2 * g.kernelHeight * columns).assumingMemoryBound(to: UInt32.self)
     let stride = pairs + 1
+    let tableWords = g.kernelHeight * stride
     let zeroPoint = Int16(truncatingIfNeeded: inputZeroPoint)
     let kh = g.kernelHeight, kw = g.kernelWidth
     // Plane row r (input row r − padTop, zero outside) lives in ring slot r % kh.
@@ -46,6 +48,16 @@ func convolveSingleChannelDualMultiply(
     }
     var filled = 0
     let taps = kh * kw
+    for k in 0..<outputLayout.channels {
+        let w = weights + k * taps
+        for ky in 0..<kh {
+            let wr = w + ky * kw
+            var pw = tables + k * tableWords + ky * stride + 1
+            var kx = 0
+            while kx + 2 <= kw { pw.pointee = pairOf(Int16(wr[kx]), Int16(wr[kx + 1])); pw += 1; kx += 2 }
+            if kx < kw { pw.pointee = pairOf(Int16(wr[kx]), 0) }
+        }
+    }
     for outY in 0..<outputLayout.height {
         let first = outY * g.strideHeight
         filled = max(filled, first)
@@ -54,30 +66,24 @@ func convolveSingleChannelDualMultiply(
             filled += 1
         }
         let outRow = output + outY * outputLayout.width * outputLayout.pixelStride
-        // This output row's kernel rows, in ring order.
+        // This output row's kernel rows, in ring order, into every channel's table.
         var slot = first % kh
         for ky in 0..<kh {
-            table[ky * stride] = UInt32(truncatingIfNeeded: 2 * slot * columns)
+            let offset = UInt32(truncatingIfNeeded: 2 * slot * columns)
+            var e = tables + ky * stride
+            for _ in 0..<outputLayout.channels { e.pointee = offset; e += tableWords }
             slot = slot + 1 == kh ? 0 : slot + 1
         }
-        let tableEnd = UnsafePointer(table + kh * stride)
         for k in 0..<outputLayout.channels {
-            // This channel's weight pairs, kernel row by kernel row.
-            let w = weights + k * taps
-            for ky in 0..<kh {
-                let wr = w + ky * kw
-                var pw = table + ky * stride + 1
-                var kx = 0
-                while kx + 2 <= kw { pw.pointee = pairOf(Int16(wr[kx]), Int16(wr[kx + 1])); pw += 1; kx += 2 }
-                if kx < kw { pw.pointee = pairOf(Int16(wr[kx]), 0) }
-            }
+            let table = UnsafePointer(tables + k &* tableWords)
+            let tableEnd = table + tableWords
             let start = bias?[k] ?? 0
             var r = ChannelRequantization(q, channel: k)
             let ringBase = UnsafeRawPointer(ring)
             var x0 = 0
             while x0 < outputLayout.width {
                 var a0 = start, a1 = start, a2 = start, a3 = start
-                let base = ringBase + 2 * x0
+                let base = ringBase + x0 &* 2
                 var t = UnsafePointer(table)
                 // One kernel row per step; 5- and 4/6-wide (3 pairs) and 3-wide (2 pairs) rows written out.
                 switch pairs {
@@ -97,13 +103,17 @@ func convolveSingleChannelDualMultiply(
                         t += stride
                     } while t != tableEnd
                 }
-                let out = outRow + x0 * outputLayout.pixelStride + k
-                var accumulators = (a0, a1, a2, a3)
-                withUnsafePointer(to: &accumulators) { p in
-                    withUnsafePointer(to: &r) { rp in
-                        requantizeAndStore(UnsafeRawPointer(p).assumingMemoryBound(to: Int32.self),
-                                           count: min(4, outputLayout.width &- x0), rp, out, stride: outputLayout.pixelStride)
-                    }
+                let out = outRow + (x0 &* outputLayout.pixelStride &+ k)
+                let lanes = outputLayout.width &- x0
+                let ps = outputLayout.pixelStride
+                out[0] = Int8(truncatingIfNeeded: r.output(a0))
+                if lanes >= 4 {
+                    out[ps] = Int8(truncatingIfNeeded: r.output(a1))
+                    out[ps &* 2] = Int8(truncatingIfNeeded: r.output(a2))
+                    out[ps &* 3] = Int8(truncatingIfNeeded: r.output(a3))
+                } else {
+                    if lanes > 1 { out[ps] = Int8(truncatingIfNeeded: r.output(a1)) }
+                    if lanes > 2 { out[ps &* 2] = Int8(truncatingIfNeeded: r.output(a2)) }
                 }
                 x0 += 4
             }
@@ -119,20 +129,22 @@ func convolveSingleChannelDualMultiply(
 func accumulatePairs(_ p: UnsafeRawPointer, _ pw: UnsafePointer<UInt32>, count: Int,
                      _ a0: inout Int32, _ a1: inout Int32, _ a2: inout Int32, _ a3: inout Int32) {
     if count == 3 || count == 2 {
-        var xa = loadWord(p), xb = loadWord(p + 2)
-        var xc = loadWord(p + 4), xd = loadWord(p + 6)
+        // Words at even int16 offsets are 4-byte aligned (`p` is): plain loads, which
+        // LLVM merges into ldrd/ldm; the odd ones are unaligned single loads.
+        let e0 = p.load(as: UInt32.self), e2 = p.load(fromByteOffset: 4, as: UInt32.self)
+        let e4 = p.load(fromByteOffset: 8, as: UInt32.self)
+        let o1 = loadWord(p + 2), o3 = loadWord(p + 6), o5 = loadWord(p + 10)
         var v = pw[0]
-        a0 = dualMultiplyAdd(v, xa, a0); a1 = dualMultiplyAdd(v, xb, a1)
-        a2 = dualMultiplyAdd(v, xc, a2); a3 = dualMultiplyAdd(v, xd, a3)
-        xa = loadWord(p + 8); xb = loadWord(p + 10)
+        a0 = dualMultiplyAdd(v, e0, a0); a1 = dualMultiplyAdd(v, o1, a1)
+        a2 = dualMultiplyAdd(v, e2, a2); a3 = dualMultiplyAdd(v, o3, a3)
         v = pw[1]
-        a0 = dualMultiplyAdd(v, xc, a0); a1 = dualMultiplyAdd(v, xd, a1)
-        a2 = dualMultiplyAdd(v, xa, a2); a3 = dualMultiplyAdd(v, xb, a3)
+        a0 = dualMultiplyAdd(v, e2, a0); a1 = dualMultiplyAdd(v, o3, a1)
+        a2 = dualMultiplyAdd(v, e4, a2); a3 = dualMultiplyAdd(v, o5, a3)
         if count == 3 {
-            xc = loadWord(p + 12); xd = loadWord(p + 14)
+            let e6 = p.load(fromByteOffset: 12, as: UInt32.self), o7 = loadWord(p + 14)
             v = pw[2]
-            a0 = dualMultiplyAdd(v, xa, a0); a1 = dualMultiplyAdd(v, xb, a1)
-            a2 = dualMultiplyAdd(v, xc, a2); a3 = dualMultiplyAdd(v, xd, a3)
+            a0 = dualMultiplyAdd(v, e4, a0); a1 = dualMultiplyAdd(v, o5, a1)
+            a2 = dualMultiplyAdd(v, e6, a2); a3 = dualMultiplyAdd(v, o7, a3)
         }
         return
     }
@@ -159,9 +171,10 @@ func singleChannelDualMultiplyShape(geometry g: WindowGeometry, outputWidth: Int
 }
 
 /// Scratch bytes of `convolveSingleChannelDualMultiply`: kh int16 ring rows,
-/// then per kernel row its ring offset and its ⌈kw / 2⌉ weight pairs (4 bytes each).
-public func singleChannelDualMultiplyScratchBytes(geometry: WindowGeometry, outputWidth: Int) -> Int {
+/// then per output channel and kernel row a ring offset and ⌈kw / 2⌉ weight pairs (4 bytes each).
+public func singleChannelDualMultiplyScratchBytes(geometry: WindowGeometry, outputWidth: Int,
+                                                 outputChannels: Int) -> Int {
     let shape = singleChannelDualMultiplyShape(geometry: geometry, outputWidth: outputWidth)
     return saturatingSum(saturatingProduct(2, geometry.kernelHeight, shape.columns),
-                         saturatingProduct(4, geometry.kernelHeight, shape.pairs + 1))
+                         saturatingProduct(4 * geometry.kernelHeight, shape.pairs + 1, outputChannels))
 }

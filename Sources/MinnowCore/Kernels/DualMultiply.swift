@@ -158,11 +158,12 @@ struct ChannelRequantization {
 /// max(this, the portable kernels' needs), so one model file serves every target.
 public func dualMultiplyKernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
                                           inputChannels: Int, inputElements: Int,
-                                          outputWidth: Int) -> Int {
+                                          outputWidth: Int, outputChannels: Int) -> Int {
     switch opcode {
     case .convolution:
         if usesSingleChannelKernel(inputChannels: inputChannels, strideWidth: geometry.strideWidth) {
-            return singleChannelDualMultiplyScratchBytes(geometry: geometry, outputWidth: outputWidth)
+            return singleChannelDualMultiplyScratchBytes(geometry: geometry, outputWidth: outputWidth,
+                                                         outputChannels: outputChannels)
         }
         return convolutionDualMultiplyScratchBytes(kernelHeight: geometry.kernelHeight,
                                                    kernelWidth: geometry.kernelWidth, inputChannels: inputChannels)

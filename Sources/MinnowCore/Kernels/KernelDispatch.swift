@@ -106,7 +106,8 @@ public func kernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
                                    inputElements: inputElements, outputHeight: outputHeight,
                                    outputWidth: outputWidth, outputChannels: outputChannels),
         dualMultiplyKernelScratchBytes(opcode: opcode, geometry: geometry, inputChannels: inputChannels,
-                                       inputElements: inputElements, outputWidth: outputWidth))
+                                       inputElements: inputElements, outputWidth: outputWidth,
+                                       outputChannels: outputChannels))
 }
 
 /// `kernelScratchBytes` of the portable optimized kernels.
