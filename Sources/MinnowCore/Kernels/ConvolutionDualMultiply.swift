@@ -11,7 +11,8 @@
 ///
 /// so one step loads one word of weights per channel (`ldr`), splits it into
 /// (w[t], w[t+2]) and (w[t+1], w[t+3]) with SXTB16 and SXTB16 ROR 8, loads the
-/// four patch words and does 8 SMLADs: 16 MACs in 15 instructions. The
+/// four patch words (2 `ldrd`) and does 8 SMLADs: 16 MACs in 20 instructions
+/// with the loop. The
 /// weights stay int8 OHWI where they are (flash); nothing is rearranged.
 /// Contiguous input runs are widened 4 bytes at a time with SXTAB16 (which
 /// also subtracts the zero point). The patch is zero-padded to a multiple of 4

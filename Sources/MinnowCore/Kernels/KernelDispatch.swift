@@ -98,6 +98,9 @@ func pool(
 /// - convolution: `singleChannelScratchBytes` (one input channel, horizontal
 ///   stride 1) or `convolutionIm2colScratchBytes` (one int16 patch);
 /// - fully connected: `fullyConnectedScratchBytes` (the input as int16).
+///
+/// and never less than the ARM dual-multiply kernels need
+/// (`dualMultiplyKernelScratchBytes`), so one model file serves every target.
 public func kernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
                                inputChannels: Int, inputElements: Int,
                                outputHeight: Int, outputWidth: Int, outputChannels: Int) -> Int {
