@@ -137,8 +137,7 @@ struct ChannelRequantization {
         output(acc, multiplier: multiplier)
     }
 
-    /// `output(_:)` with the multiplier passed in: a caller in a loop loads it
-    /// next to its use (see `requantizeAndStore`).
+    /// `output(_:)` with the multiplier passed in.
     @inline(__always)
     func output(_ acc: Int32, multiplier: Int32) -> Int32 {
         // 32-bit operations only: at -Osize Embedded Swift calls a function for
@@ -171,22 +170,5 @@ public func dualMultiplyKernelScratchBytes(opcode: Opcode, geometry: WindowGeome
         return fullyConnectedDualMultiplyScratchBytes(inputCount: inputElements)
     default:
         return 0
-    }
-}
-
-/// Requantizes `count` accumulators and stores them `stride` bytes apart.
-/// Out of line on purpose: inlined into a kernel's loops, the eight
-/// parameters spill. And when the multiplier's sign extension is hoisted out
-/// of a loop, ARM's instruction selection (one basic block at a time) no
-/// longer sees two sign-extended 32-bit operands and emits a 64 × 64-bit
-/// multiply (`umull` + `mla` + `muls` + sign words) instead of one `smull`.
-@inline(never)
-func requantizeAndStore(_ acc: UnsafePointer<Int32>, count: Int, _ r: UnsafePointer<ChannelRequantization>,
-                        _ out: UnsafeMutablePointer<Int8>, stride: Int) {
-    let q = r.pointee
-    var o = out
-    for i in 0..<count {
-        o.pointee = Int8(truncatingIfNeeded: q.output(acc[i]))
-        o += stride
     }
 }
