@@ -50,7 +50,10 @@ SWIFT_TARGET_FLAGS_HOST=(-target "$SWIFT_TARGET_HOST")
 
 # Cortex-M4, soft-float calling convention (armv7em-none-none-eabihf has no embedded
 # stdlib). C code linked with it must use -mfloat-abi=soft (or softfp).
-SWIFT_TARGET_FLAGS_CM4=(-target "$SWIFT_TARGET_CM4" -Xcc -mfloat-abi=soft -Xcc -mcpu=cortex-m4)
+# MINNOW_ARM_DSP + BuiltinModule: the dual-multiply kernels use the ARM DSP instructions
+# (SMLAD, SXTB16, SXTAB16) as LLVM intrinsics (Sources/MinnowCore/Kernels/DualMultiply.swift).
+SWIFT_TARGET_FLAGS_CM4=(-target "$SWIFT_TARGET_CM4" -Xcc -mfloat-abi=soft -Xcc -mcpu=cortex-m4
+    -enable-experimental-feature BuiltinModule -D MINNOW_ARM_DSP)
 
 # C flags for everything compiled with arm-none-eabi-gcc next to the Swift objects.
 CM4_CFLAGS=(-mcpu=cortex-m4 -mthumb -mfloat-abi=soft -O2 -ffunction-sections -fdata-sections -Wall -Wextra)

@@ -10,6 +10,21 @@ func convolve(
     output: UnsafeMutablePointer<Int8>, outputLayout: FeatureMapLayout,
     quantization: OutputQuantization, scratch: UnsafeMutableRawPointer, kernels: KernelSet
 ) {
+    #if arch(arm)
+    // ARM (Cortex-M4 …): the SMLAD kernels (DualMultiply.swift).
+    if kernels == .optimized {
+        if usesSingleChannelKernel(inputChannels: inputLayout.channels, strideWidth: geometry.strideWidth) {
+            convolveSingleChannelDualMultiply(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
+                                              weights: weights, bias: bias, geometry: geometry, output: output,
+                                              outputLayout: outputLayout, quantization: quantization, scratch: scratch)
+        } else {
+            convolveDualMultiply(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
+                                 weights: weights, bias: bias, geometry: geometry, output: output,
+                                 outputLayout: outputLayout, quantization: quantization, scratch: scratch)
+        }
+        return
+    }
+    #endif
     if kernels == .optimized && usesSingleChannelKernel(inputChannels: inputLayout.channels,
                                                          strideWidth: geometry.strideWidth) {
         convolveSingleChannel(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint,
@@ -38,6 +53,14 @@ func fullyConnected(
     output: UnsafeMutablePointer<Int8>, outputCount: Int,
     quantization: OutputQuantization, scratch: UnsafeMutableRawPointer, kernels: KernelSet
 ) {
+    #if arch(arm)
+    if kernels == .optimized {
+        fullyConnectedDualMultiply(input: input, inputCount: inputCount, inputZeroPoint: inputZeroPoint,
+                                   weights: weights, bias: bias, output: output, outputCount: outputCount,
+                                   quantization: quantization, scratch: scratch)
+        return
+    }
+    #endif
     if kernels == .optimized {
         fullyConnectedOptimized(input: input, inputCount: inputCount, inputZeroPoint: inputZeroPoint,
                                 weights: weights, bias: bias, output: output, outputCount: outputCount,
@@ -82,9 +105,25 @@ func pool(
 /// - convolution: `singleChannelScratchBytes` (one input channel, horizontal
 ///   stride 1) or `convolutionIm2colScratchBytes` (one int16 patch);
 /// - fully connected: `fullyConnectedScratchBytes` (the input as int16).
+///
+/// and never less than the ARM dual-multiply kernels need
+/// (`dualMultiplyKernelScratchBytes`), so one model file serves every target.
 public func kernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
                                inputChannels: Int, inputElements: Int,
                                outputHeight: Int, outputWidth: Int, outputChannels: Int) -> Int {
+    // Also enough for the ARM dual-multiply kernels (DualMultiply.swift), on every platform.
+    max(portableKernelScratchBytes(opcode: opcode, geometry: geometry, inputChannels: inputChannels,
+                                   inputElements: inputElements, outputHeight: outputHeight,
+                                   outputWidth: outputWidth, outputChannels: outputChannels),
+        dualMultiplyKernelScratchBytes(opcode: opcode, geometry: geometry, inputChannels: inputChannels,
+                                       inputElements: inputElements, outputWidth: outputWidth,
+                                       outputChannels: outputChannels))
+}
+
+/// `kernelScratchBytes` of the portable optimized kernels.
+func portableKernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
+                                inputChannels: Int, inputElements: Int,
+                                outputHeight: Int, outputWidth: Int, outputChannels: Int) -> Int {
     let kernelHeight = geometry.kernelHeight, kernelWidth = geometry.kernelWidth
     switch opcode {
     case .convolution:

@@ -1,0 +1,180 @@
+/// Int8 convolution of ONE input channel with horizontal stride 1 (LeNet-5's
+/// C1, Inception-lite's stem) for cores with SMLAD: four neighbouring output
+/// columns of one channel at a time.
+///
+/// Input rows are widened once each into a ring of kh int16 rows
+/// (`x − inputZeroPoint`, padding 0). For each output row and channel the
+/// weights of a kernel row are paired (w0, w1) (w2, w3) … (w_last, 0); output
+/// column x then needs, per pair p, the int16 pair at ring offset x + 2p — an
+/// (unaligned) word load. Four columns x…x+3 need the words at offsets
+/// 2p…2p+3; the next pair reuses two of them, so each pair costs 1 weight
+/// load, 2 input loads and 4 SMLADs.
+///
+/// Bit-exact with `convolveReference`.
+///
+/// - scratch: `singleChannelDualMultiplyScratchBytes(...)` bytes, 4-byte aligned:
+///   the ring, then one channel's weight pairs.
+func convolveSingleChannelDualMultiply(
+    input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, inputZeroPoint: Int32,
+    weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>?,
+    geometry g: WindowGeometry,
+    output: UnsafeMutablePointer<Int8>, outputLayout: FeatureMapLayout,
+    quantization q: OutputQuantization, scratch: UnsafeMutableRawPointer
+) {
+    let shape = singleChannelDualMultiplyShape(geometry: g, outputWidth: outputLayout.width)
+    let columns = shape.columns, pairs = shape.pairs
+    let ring = scratch.assumingMemoryBound(to: Int16.self)
+    // One table per output channel, per kernel row: its ring offset in bytes (updated
+    // for every output row), then its weight pairs (built once): kh · (pairs + 1) words.
+    let tables = (scratch + 2 * g.kernelHeight * columns).assumingMemoryBound(to: UInt32.self)
+    let stride = pairs + 1
+    let tableWords = g.kernelHeight * stride
+    let zeroPoint = Int16(truncatingIfNeeded: inputZeroPoint)
+    let kh = g.kernelHeight, kw = g.kernelWidth
+    // Plane row r (input row r − padTop, zero outside) lives in ring slot r % kh.
+    @inline(__always)
+    func fill(_ r: Int) {
+        let y = r - g.padTop
+        let dst = ring + (r % kh) * columns
+        if y < 0 || y >= inputLayout.height {
+            for j in 0..<columns { dst[j] = 0 }
+            return
+        }
+        let src = input + y * inputLayout.width * inputLayout.pixelStride
+        for j in 0..<columns {
+            let x = j - g.padLeft
+            dst[j] = (x < 0 || x >= inputLayout.width) ? 0 : Int16(src[x * inputLayout.pixelStride]) &- zeroPoint
+        }
+    }
+    var filled = 0
+    let taps = kh * kw
+    for k in 0..<outputLayout.channels {
+        let w = weights + k * taps
+        for ky in 0..<kh {
+            let wr = w + ky * kw
+            var pw = tables + k * tableWords + ky * stride + 1
+            var kx = 0
+            while kx + 2 <= kw { pw.pointee = pairOf(Int16(wr[kx]), Int16(wr[kx + 1])); pw += 1; kx += 2 }
+            if kx < kw { pw.pointee = pairOf(Int16(wr[kx]), 0) }
+        }
+    }
+    for outY in 0..<outputLayout.height {
+        let first = outY * g.strideHeight
+        filled = max(filled, first)
+        while filled < first + kh {
+            fill(filled)
+            filled += 1
+        }
+        let outRow = output + outY * outputLayout.width * outputLayout.pixelStride
+        // This output row's kernel rows, in ring order, into every channel's table.
+        var slot = first % kh
+        for ky in 0..<kh {
+            let offset = UInt32(truncatingIfNeeded: 2 * slot * columns)
+            var e = tables + ky * stride
+            for _ in 0..<outputLayout.channels { e.pointee = offset; e += tableWords }
+            slot = slot + 1 == kh ? 0 : slot + 1
+        }
+        for k in 0..<outputLayout.channels {
+            let table = UnsafePointer(tables + k &* tableWords)
+            let tableEnd = table + tableWords
+            let start = bias?[k] ?? 0
+            var r = ChannelRequantization(q, channel: k)
+            let ringBase = UnsafeRawPointer(ring)
+            var x0 = 0
+            while x0 < outputLayout.width {
+                var a0 = start, a1 = start, a2 = start, a3 = start
+                let base = ringBase + x0 &* 2
+                var t = UnsafePointer(table)
+                // One kernel row per step; 5- and 4/6-wide (3 pairs) and 3-wide (2 pairs) rows written out.
+                switch pairs {
+                case 3:
+                    repeat {
+                        accumulatePairs(base + Int(Int32(bitPattern: t[0])), t + 1, count: 3, &a0, &a1, &a2, &a3)
+                        t += 4
+                    } while t != tableEnd
+                case 2:
+                    repeat {
+                        accumulatePairs(base + Int(Int32(bitPattern: t[0])), t + 1, count: 2, &a0, &a1, &a2, &a3)
+                        t += 3
+                    } while t != tableEnd
+                default:
+                    repeat {
+                        accumulatePairs(base + Int(Int32(bitPattern: t[0])), t + 1, count: pairs, &a0, &a1, &a2, &a3)
+                        t += stride
+                    } while t != tableEnd
+                }
+                let out = outRow + (x0 &* outputLayout.pixelStride &+ k)
+                let lanes = outputLayout.width &- x0
+                let ps = outputLayout.pixelStride
+                out[0] = Int8(truncatingIfNeeded: r.output(a0))
+                if lanes >= 4 {
+                    out[ps] = Int8(truncatingIfNeeded: r.output(a1))
+                    out[ps &* 2] = Int8(truncatingIfNeeded: r.output(a2))
+                    out[ps &* 3] = Int8(truncatingIfNeeded: r.output(a3))
+                } else {
+                    if lanes > 1 { out[ps] = Int8(truncatingIfNeeded: r.output(a1)) }
+                    if lanes > 2 { out[ps &* 2] = Int8(truncatingIfNeeded: r.output(a2)) }
+                }
+                x0 += 4
+            }
+        }
+    }
+}
+
+/// Four neighbouring outputs += one kernel row: `count` weight pairs at `pw`,
+/// int16 inputs at `p` (the first output's first tap). Written out for
+/// count 2 and 3 (the caller passes literals): 2·count + 2 input words, each
+/// loaded once.
+@inline(__always)
+func accumulatePairs(_ p: UnsafeRawPointer, _ pw: UnsafePointer<UInt32>, count: Int,
+                     _ a0: inout Int32, _ a1: inout Int32, _ a2: inout Int32, _ a3: inout Int32) {
+    if count == 3 || count == 2 {
+        // Words at even int16 offsets are 4-byte aligned (`p` is): plain loads, which
+        // LLVM merges into ldrd/ldm; the odd ones are unaligned single loads.
+        let e0 = p.load(as: UInt32.self), e2 = p.load(fromByteOffset: 4, as: UInt32.self)
+        let e4 = p.load(fromByteOffset: 8, as: UInt32.self)
+        let o1 = loadWord(p + 2), o3 = loadWord(p + 6), o5 = loadWord(p + 10)
+        var v = pw[0]
+        a0 = dualMultiplyAdd(v, e0, a0); a1 = dualMultiplyAdd(v, o1, a1)
+        a2 = dualMultiplyAdd(v, e2, a2); a3 = dualMultiplyAdd(v, o3, a3)
+        v = pw[1]
+        a0 = dualMultiplyAdd(v, e2, a0); a1 = dualMultiplyAdd(v, o3, a1)
+        a2 = dualMultiplyAdd(v, e4, a2); a3 = dualMultiplyAdd(v, o5, a3)
+        if count == 3 {
+            let e6 = p.load(fromByteOffset: 12, as: UInt32.self), o7 = loadWord(p + 14)
+            v = pw[2]
+            a0 = dualMultiplyAdd(v, e4, a0); a1 = dualMultiplyAdd(v, o5, a1)
+            a2 = dualMultiplyAdd(v, e6, a2); a3 = dualMultiplyAdd(v, o7, a3)
+        }
+        return
+    }
+    var p = p
+    var xa = loadWord(p), xb = loadWord(p + 2)
+    for i in 0..<count {
+        let v = pw[i]
+        let xc = loadWord(p + 4), xd = loadWord(p + 6)
+        a0 = dualMultiplyAdd(v, xa, a0); a1 = dualMultiplyAdd(v, xb, a1)
+        a2 = dualMultiplyAdd(v, xc, a2); a3 = dualMultiplyAdd(v, xd, a3)
+        xa = xc; xb = xd
+        p += 4
+    }
+}
+
+/// Weight pairs per kernel row (⌈kw / 2⌉) and int16 columns per ring row: the
+/// output width rounded up to 4 plus 2 per pair (the last 4-column step reads
+/// up to column roundUp4(width) + 2·pairs − 1), an even count so rows stay
+/// 4-byte aligned. Extents are 16-bit: no overflow.
+@inline(__always)
+func singleChannelDualMultiplyShape(geometry g: WindowGeometry, outputWidth: Int) -> (pairs: Int, columns: Int) {
+    let pairs = (g.kernelWidth + 1) / 2
+    return (pairs, ((outputWidth + 3) / 4) * 4 + 2 * pairs)
+}
+
+/// Scratch bytes of `convolveSingleChannelDualMultiply`: kh int16 ring rows,
+/// then per output channel and kernel row a ring offset and ⌈kw / 2⌉ weight pairs (4 bytes each).
+public func singleChannelDualMultiplyScratchBytes(geometry: WindowGeometry, outputWidth: Int,
+                                                 outputChannels: Int) -> Int {
+    let shape = singleChannelDualMultiplyShape(geometry: geometry, outputWidth: outputWidth)
+    return saturatingSum(saturatingProduct(2, geometry.kernelHeight, shape.columns),
+                         saturatingProduct(4 * geometry.kernelHeight, shape.pairs + 1, outputChannels))
+}

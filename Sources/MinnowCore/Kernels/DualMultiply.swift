@@ -1,0 +1,174 @@
+// The ARMv7E-M DSP operations the dual-multiply kernels are built from
+// (ConvolutionDualMultiply.swift, ConvolutionSingleChannelDualMultiply.swift,
+// FullyConnectedDualMultiply.swift), and a scalar requantization that is cheap
+// on a 32-bit core.
+//
+// With `-D MINNOW_ARM_DSP` (the Cortex-M4 Embedded build, tools/embedded-env.sh,
+// together with `-enable-experimental-feature BuiltinModule`) each operation is
+// one LLVM ARM intrinsic, i.e. one instruction: SMLAD, SXTB16, SXTAB16 (the
+// 8-bit rotation of the `…High` forms folds into the instruction). Everywhere
+// else they are plain Swift with the same results, so the kernels also run —
+// and are tested bit for bit against the reference kernels — on the host.
+//
+// Why intrinsics and not LLVM's ARMParallelDSP pass (which turns two
+// sign-extended int16 multiply-adds into SMLAD): LLVM schedules that pass only
+// for CodeGenOptLevel::Aggressive, and swiftc's code generator always runs at
+// CodeGenOptLevel::Default (also with -O), so Swift code never gets SMLAD from
+// it (docs/cortex-m.md §11).
+//
+// A "pair" is a UInt32 holding two int16 values: the low halfword is the value
+// at the lower address (little endian, as on Cortex-M and x86).
+
+#if MINNOW_ARM_DSP
+import Builtin
+#endif
+
+/// SMLAD: `acc + lo(a)·lo(b) + hi(a)·hi(b)`, the halfwords signed, wrapping.
+@inline(__always)
+func dualMultiplyAdd(_ a: UInt32, _ b: UInt32, _ acc: Int32) -> Int32 {
+    #if MINNOW_ARM_DSP
+    return Int32(Builtin.int_arm_smlad(a._value, b._value, acc._value))
+    #else
+    let low = Int32(Int16(truncatingIfNeeded: a)) &* Int32(Int16(truncatingIfNeeded: b))
+    let high = Int32(Int16(truncatingIfNeeded: a >> 16)) &* Int32(Int16(truncatingIfNeeded: b >> 16))
+    return acc &+ low &+ high
+    #endif
+}
+
+/// SXTB16: bytes 0 and 2 of `x`, sign-extended, as a pair.
+@inline(__always)
+func signExtendBytesLow(_ x: UInt32) -> UInt32 {
+    #if MINNOW_ARM_DSP
+    return UInt32(Builtin.int_arm_sxtb16(x._value))
+    #else
+    return UInt32(UInt16(bitPattern: Int16(Int8(truncatingIfNeeded: x))))
+        | UInt32(UInt16(bitPattern: Int16(Int8(truncatingIfNeeded: x >> 16)))) << 16
+    #endif
+}
+
+/// SXTB16 with ROR #8: bytes 1 and 3 of `x`, sign-extended, as a pair.
+@inline(__always)
+func signExtendBytesHigh(_ x: UInt32) -> UInt32 {
+    signExtendBytesLow((x >> 8) | (x << 24))
+}
+
+/// SXTAB16: `offset` plus bytes 0 and 2 of `x` (sign-extended), halfword by halfword (wrapping).
+@inline(__always)
+func addSignExtendedBytesLow(_ offset: UInt32, _ x: UInt32) -> UInt32 {
+    #if MINNOW_ARM_DSP
+    return UInt32(Builtin.int_arm_sxtab16(offset._value, x._value))
+    #else
+    let e = signExtendBytesLow(x)
+    let low = UInt16(truncatingIfNeeded: offset) &+ UInt16(truncatingIfNeeded: e)
+    let high = UInt16(truncatingIfNeeded: offset >> 16) &+ UInt16(truncatingIfNeeded: e >> 16)
+    return UInt32(low) | UInt32(high) << 16
+    #endif
+}
+
+/// SXTAB16 with ROR #8: `offset` plus bytes 1 and 3 of `x` (sign-extended).
+@inline(__always)
+func addSignExtendedBytesHigh(_ offset: UInt32, _ x: UInt32) -> UInt32 {
+    addSignExtendedBytesLow(offset, (x >> 8) | (x << 24))
+}
+
+/// The pair (v, v).
+@inline(__always)
+func pairOf(_ v: Int16) -> UInt32 {
+    let h = UInt32(UInt16(bitPattern: v))
+    return h | h << 16
+}
+
+/// The pair (a, b): `a` in the low halfword.
+@inline(__always)
+func pairOf(_ a: Int16, _ b: Int16) -> UInt32 {
+    UInt32(UInt16(bitPattern: a)) | UInt32(UInt16(bitPattern: b)) << 16
+}
+
+/// 4 bytes from `p` (any alignment) as a little-endian word.
+@inline(__always)
+func loadWord(_ p: UnsafeRawPointer) -> UInt32 {
+    UInt32(littleEndian: p.loadUnaligned(as: UInt32.self))
+}
+
+/// The first `count` (0...3) bytes at `p` as a little-endian word, the other bytes 0
+/// (never reads past `p + count`).
+@inline(__always)
+func loadPartialWord(_ p: UnsafePointer<Int8>, count: Int) -> UInt32 {
+    var v: UInt32 = 0
+    for i in 0..<count { v |= UInt32(UInt8(bitPattern: p[i])) << UInt32(8 * i) }
+    return v
+}
+
+/// One output channel's requantization with the shifts resolved once:
+/// `output(acc)` is bit-exact with `OutputQuantization.output(acc, channel:)`
+/// for multipliers in [0, 2^31) and shifts in −31...30 (what the model loader
+/// enforces), in about a dozen 32-bit instructions.
+///
+/// SRDHM(x, M) = trunc((x·M + nudge) / 2^31) with nudge = 2^30 or 1 − 2^30 by
+/// the sign of x·M equals floor((x·M + 2^30) / 2^31) — one 64-bit add and
+/// an arithmetic shift; only x = M = Int32.min, where SRDHM saturates, differs,
+/// and M ≥ 0 excludes it. RDBPOT as in `requantize8`.
+struct ChannelRequantization {
+    var multiplier: Int32
+    var leftShift: Int32
+    var rightShift: Int32
+    var mask: Int32
+    var half: Int32
+    var zeroPoint: Int32
+    var lower: Int32
+    var upper: Int32
+
+    @inline(__always)
+    init(_ q: OutputQuantization, channel: Int) {
+        let shift = q.shifts[channel]
+        multiplier = q.multipliers[channel]
+        leftShift = shift > 0 ? shift : 0
+        rightShift = shift > 0 ? 0 : 0 &- shift
+        mask = Int32(truncatingIfNeeded: (Int64(1) &<< Int64(rightShift)) &- 1)
+        half = mask &>> 1
+        zeroPoint = q.zeroPoint
+        lower = q.activationMin
+        upper = q.activationMax
+    }
+
+    /// The clamped int8 output value (as Int32) for accumulator `acc`.
+    @inline(__always)
+    func output(_ acc: Int32) -> Int32 {
+        output(acc, multiplier: multiplier)
+    }
+
+    /// `output(_:)` with the multiplier passed in.
+    @inline(__always)
+    func output(_ acc: Int32, multiplier: Int32) -> Int32 {
+        // 32-bit operations only: at -Osize Embedded Swift calls a function for
+        // `Int64(_: Int32)` and ARM then multiplies 64 × 64 bits; multipliedFullWidth is one `smull`.
+        let (high, low) = (acc &<< leftShift).multipliedFullWidth(by: multiplier)
+        let (sum, carry) = low.addingReportingOverflow(1 << 30)
+        let h = (high &+ (carry ? 1 : 0)) &<< 1 | Int32(bitPattern: sum >> 31)
+        let remainder = h & mask
+        let threshold = half &- (h &>> 31)
+        let rounded = (h &>> rightShift) &+ Int32(bitPattern: UInt32(bitPattern: threshold &- remainder) >> 31)
+        return clamp(rounded &+ zeroPoint, lower, upper)
+    }
+}
+
+/// Scratch bytes the dual-multiply kernel of a layer needs (0 where none
+/// applies). Platform-independent: the exporter plans
+/// max(this, the portable kernels' needs), so one model file serves every target.
+public func dualMultiplyKernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
+                                          inputChannels: Int, inputElements: Int,
+                                          outputWidth: Int, outputChannels: Int) -> Int {
+    switch opcode {
+    case .convolution:
+        if usesSingleChannelKernel(inputChannels: inputChannels, strideWidth: geometry.strideWidth) {
+            return singleChannelDualMultiplyScratchBytes(geometry: geometry, outputWidth: outputWidth,
+                                                         outputChannels: outputChannels)
+        }
+        return convolutionDualMultiplyScratchBytes(kernelHeight: geometry.kernelHeight,
+                                                   kernelWidth: geometry.kernelWidth, inputChannels: inputChannels)
+    case .fullyConnected:
+        return fullyConnectedDualMultiplyScratchBytes(inputCount: inputElements)
+    default:
+        return 0
+    }
+}

@@ -1,0 +1,194 @@
+import Testing
+@testable import MinnowCore
+
+/// The ARM dual-multiply (SMLAD) kernels, run here with their plain-Swift
+/// stand-ins for the DSP instructions, agree bit for bit with the reference
+/// kernels on random shapes, strides, paddings, pixel strides, zero points and
+/// requantization; the stand-ins agree with the instructions' definitions.
+/// (On Cortex-M4 the firmware tests check the real instructions end to end.)
+@Suite struct DualMultiplyKernelTests {
+    static func randomMultipliers(_ n: Int, _ rng: inout SeededGenerator) -> ([Int32], [Int32]) {
+        ((0..<n).map { _ in Int32.random(in: (1 << 30)...Int32.max, using: &rng) },
+         (0..<n).map { _ in Int32.random(in: -14...3, using: &rng) })
+    }
+
+    /// One convolution through `kernel` on arrays, with guard bytes around the
+    /// scratch (checked untouched) and the output.
+    static func convolveDual(_ input: [Int8], _ inLayout: FeatureMapLayout, inputZeroPoint: Int32,
+                             weights: [Int8], bias: [Int32]?, geometry g: WindowGeometry, outLayout: FeatureMapLayout,
+                             multipliers: [Int32], shifts: [Int32], outputZeroPoint: Int32, min: Int32, max: Int32,
+                             singleChannel: Bool) -> [Int8] {
+        let outCount = (outLayout.height * outLayout.width - 1) * outLayout.pixelStride + outLayout.channels
+        var out = [Int8](repeating: 0, count: outCount)
+        let bytes = singleChannel
+            ? singleChannelDualMultiplyScratchBytes(geometry: g, outputWidth: outLayout.width,
+                                                    outputChannels: outLayout.channels)
+            : convolutionDualMultiplyScratchBytes(kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
+                                                  inputChannels: inLayout.channels)
+        #expect(bytes <= kernelScratchBytes(opcode: .convolution, geometry: g, inputChannels: inLayout.channels,
+                                            inputElements: inLayout.elementCount, outputHeight: outLayout.height,
+                                            outputWidth: outLayout.width, outputChannels: outLayout.channels))
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 32, alignment: 16)
+        defer { scratch.deallocate() }
+        scratch.initializeMemory(as: UInt8.self, repeating: 0xA5, count: bytes + 32)
+        input.withUnsafeBufferPointer { i in
+            weights.withUnsafeBufferPointer { w in
+                multipliers.withUnsafeBufferPointer { m in
+                    shifts.withUnsafeBufferPointer { s in
+                        out.withUnsafeMutableBufferPointer { buffer in
+                            let o = buffer
+                            let q = OutputQuantization(multipliers: m.baseAddress!, shifts: s.baseAddress!,
+                                                       zeroPoint: outputZeroPoint, activationMin: min, activationMax: max)
+                            let run = { (b: UnsafePointer<Int32>?) in
+                                if singleChannel {
+                                    convolveSingleChannelDualMultiply(
+                                        input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: inputZeroPoint,
+                                        weights: w.baseAddress!, bias: b, geometry: g, output: o.baseAddress!,
+                                        outputLayout: outLayout, quantization: q, scratch: scratch + 16)
+                                } else {
+                                    convolveDualMultiply(
+                                        input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: inputZeroPoint,
+                                        weights: w.baseAddress!, bias: b, geometry: g, output: o.baseAddress!,
+                                        outputLayout: outLayout, quantization: q, scratch: scratch + 16)
+                                }
+                            }
+                            if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                        }
+                    }
+                }
+            }
+        }
+        let guardBytes = (0..<16).map { scratch.load(fromByteOffset: $0, as: UInt8.self) }
+            + (0..<16).map { scratch.load(fromByteOffset: 16 + bytes + $0, as: UInt8.self) }
+        #expect(guardBytes.allSatisfy { $0 == 0xA5 }, "scratch overrun")
+        return out
+    }
+
+    static func checkConvolutions(seed: UInt64, trials: Int, singleChannel: Bool) {
+        var rng = SeededGenerator(seed: seed)
+        for trial in 0..<trials {
+            let kh = Int.random(in: 1...6, using: &rng), kw = Int.random(in: 1...6, using: &rng)
+            let sh = Int.random(in: 1...3, using: &rng), sw = singleChannel ? 1 : Int.random(in: 1...3, using: &rng)
+            let c = singleChannel ? 1 : Int.random(in: 1...19, using: &rng), k = Int.random(in: 1...9, using: &rng)
+            let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
+            let padBottom = Int.random(in: 0..<kh, using: &rng), padRight = Int.random(in: 0..<kw, using: &rng)
+            let h = Int.random(in: max(1, kh - padTop - padBottom)...13, using: &rng)
+            let w = Int.random(in: max(1, kw - padLeft - padRight)...13, using: &rng)
+            let outH = (h + padTop + padBottom - kh) / sh + 1, outW = (w + padLeft + padRight - kw) / sw + 1
+            let stride = c + (trial % 3 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
+            let outStride = k + (trial % 4 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
+            let inLayout = FeatureMapLayout(height: h, width: w, channels: c, pixelStride: stride)
+            let outLayout = FeatureMapLayout(height: outH, width: outW, channels: k, pixelStride: outStride)
+            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
+            // Exactly the weights (no slack after the last row: a read past it would be caught by ASan).
+            let weights = (0..<(k * kh * kw * c)).map { _ in Int8.random(in: -127...127, using: &rng) }
+            let bias: [Int32]? = trial % 5 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
+            let (m, s) = Self.randomMultipliers(k, &rng)
+            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            let lo = Int32.random(in: -128...0, using: &rng), hi = Int32.random(in: lo...127, using: &rng)
+            let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+                                   padTop: padTop, padLeft: padLeft)
+            let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
+                                     outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
+                                     min: lo, max: hi, kernels: .reference)
+            let dual = convolveDual(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
+                                    outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
+                                    min: lo, max: hi, singleChannel: singleChannel)
+            for p in 0..<(outH * outW) {
+                for ch in 0..<k where reference[p * outStride + ch] != dual[p * outStride + ch] {
+                    Issue.record("trial \(trial): \(kh)x\(kw)/\(sh)x\(sw) pad \(padTop),\(padLeft) c=\(c) k=\(k) \(h)x\(w): pixel \(p) channel \(ch): \(reference[p * outStride + ch]) vs \(dual[p * outStride + ch])")
+                    return
+                }
+            }
+        }
+    }
+
+    @Test func convolutionMatchesReference() {
+        Self.checkConvolutions(seed: 4242, trials: 400, singleChannel: false)
+    }
+
+    @Test func singleChannelConvolutionMatchesReference() {
+        Self.checkConvolutions(seed: 1717, trials: 400, singleChannel: true)
+    }
+
+    @Test func fullyConnectedMatchesReference() {
+        var rng = SeededGenerator(seed: 3131)
+        for trial in 0..<300 {
+            let n = Int.random(in: 1...300, using: &rng), units = Int.random(in: 1...25, using: &rng)
+            let input = (0..<n).map { _ in Int8.random(in: -128...127, using: &rng) }
+            let weights = (0..<(n * units)).map { _ in Int8.random(in: -127...127, using: &rng) }
+            let bias: [Int32]? = trial % 4 == 0 ? nil : (0..<units).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
+            let (m, s) = Self.randomMultipliers(units, &rng)
+            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            let r = fullyConnected(input, inputZeroPoint: zpIn, weights: weights, bias: bias, units: units,
+                                   multipliers: m, shifts: s, outputZeroPoint: zpOut, min: -100, max: 120, kernels: .reference)
+            var o = [Int8](repeating: 0, count: units)
+            let bytes = fullyConnectedDualMultiplyScratchBytes(inputCount: n)
+            #expect(bytes <= kernelScratchBytes(opcode: .fullyConnected, geometry: WindowGeometry(kernelHeight: 1, kernelWidth: 1),
+                                                inputChannels: n, inputElements: n, outputHeight: 1, outputWidth: 1,
+                                                outputChannels: units))
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+            defer { scratch.deallocate() }
+            input.withUnsafeBufferPointer { i in
+                weights.withUnsafeBufferPointer { w in
+                    m.withUnsafeBufferPointer { mp in
+                        s.withUnsafeBufferPointer { sp in
+                            o.withUnsafeMutableBufferPointer { buffer in
+                                let op = buffer
+                                let q = OutputQuantization(multipliers: mp.baseAddress!, shifts: sp.baseAddress!,
+                                                           zeroPoint: zpOut, activationMin: -100, activationMax: 120)
+                                let run = { (b: UnsafePointer<Int32>?) in
+                                    fullyConnectedDualMultiply(input: i.baseAddress!, inputCount: n, inputZeroPoint: zpIn,
+                                                               weights: w.baseAddress!, bias: b, output: op.baseAddress!,
+                                                               outputCount: units, quantization: q, scratch: scratch)
+                                }
+                                if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(r == o, "trial \(trial): n=\(n) units=\(units)")
+        }
+    }
+
+    @Test func channelRequantizationMatchesScalar() {
+        var rng = SeededGenerator(seed: 99)
+        let edges: [Int32] = [0, 1, -1, 2, -2, 3, -3, 1 << 30, -(1 << 30), Int32.max, Int32.min, Int32.min + 1, Int32.max - 1]
+        for trial in 0..<20_000 {
+            let m: Int32 = trial % 97 == 0 ? 0 : Int32.random(in: (1 << 30)...Int32.max, using: &rng)
+            let s = Int32.random(in: -31...30, using: &rng)
+            let zp = Int32.random(in: -128...127, using: &rng)
+            let lo = Int32.random(in: -128...0, using: &rng)
+            let acc = trial < edges.count * 20 ? edges[trial % edges.count] : Int32.random(in: Int32.min...Int32.max, using: &rng)
+            let multipliers = [m], shifts = [s]
+            multipliers.withUnsafeBufferPointer { mp in
+                shifts.withUnsafeBufferPointer { sp in
+                    let q = OutputQuantization(multipliers: mp.baseAddress!, shifts: sp.baseAddress!,
+                                               zeroPoint: zp, activationMin: lo, activationMax: 127)
+                    let expected = Int32(q.output(acc, channel: 0))
+                    let got = ChannelRequantization(q, channel: 0).output(acc)
+                    #expect(expected == got, "acc \(acc) m \(m) s \(s)")
+                }
+            }
+        }
+    }
+
+    @Test func dspStandInsMatchTheirDefinitions() {
+        var rng = SeededGenerator(seed: 7)
+        for _ in 0..<5_000 {
+            let a = UInt32.random(in: 0...UInt32.max, using: &rng), b = UInt32.random(in: 0...UInt32.max, using: &rng)
+            let acc = Int32.random(in: Int32.min...Int32.max, using: &rng)
+            let bytes = (0..<4).map { Int32(Int8(truncatingIfNeeded: a >> UInt32(8 * $0))) }
+            let half = { (x: UInt32, i: Int) in Int32(Int16(truncatingIfNeeded: x >> UInt32(16 * i))) }
+            #expect(dualMultiplyAdd(a, b, acc) == acc &+ half(a, 0) &* half(b, 0) &+ half(a, 1) &* half(b, 1))
+            #expect(half(signExtendBytesLow(a), 0) == bytes[0] && half(signExtendBytesLow(a), 1) == bytes[2])
+            #expect(half(signExtendBytesHigh(a), 0) == bytes[1] && half(signExtendBytesHigh(a), 1) == bytes[3])
+            let lowSum = addSignExtendedBytesLow(b, a), highSum = addSignExtendedBytesHigh(b, a)
+            #expect(Int16(truncatingIfNeeded: lowSum) == Int16(truncatingIfNeeded: half(b, 0) &+ bytes[0]))
+            #expect(Int16(truncatingIfNeeded: lowSum >> 16) == Int16(truncatingIfNeeded: half(b, 1) &+ bytes[2]))
+            #expect(Int16(truncatingIfNeeded: highSum) == Int16(truncatingIfNeeded: half(b, 0) &+ bytes[1]))
+            #expect(Int16(truncatingIfNeeded: highSum >> 16) == Int16(truncatingIfNeeded: half(b, 1) &+ bytes[3]))
+        }
+    }
+}
