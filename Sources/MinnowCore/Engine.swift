@@ -189,12 +189,21 @@ public struct Engine {
                            scratch: arena.baseAddress! + l.scratchOffset, kernels: kernels)
         case .maxPool, .averagePool, .minPool:
             let kind: PoolingKind = l.opcode == .maxPool ? .max : (l.opcode == .averagePool ? .average : .min)
+            if kernels == .optimized, kind != .average, inInfo.layout.isContiguous, let packed = packedWeights {
+                let header = packed.assumingMemoryBound(to: UInt32.self)
+                poolMaxMinRows(isMax: kind == .max, input: input, inputLayout: inInfo.layout, geometry: l.geometry,
+                               output: output, outputLayout: outInfo.layout,
+                               activationMin: Int8(truncatingIfNeeded: l.activationMin),
+                               activationMax: Int8(truncatingIfNeeded: l.activationMax),
+                               temp: (packed + Int(header[model.layerCount])).assumingMemoryBound(to: Int8.self))
+                return
+            }
             pool(kind: kind, input: input, inputLayout: inInfo.layout, geometry: l.geometry,
                  output: output, outputLayout: outInfo.layout,
                  activationMin: l.activationMin, activationMax: l.activationMax, kernels: kernels)
         case .globalAveragePool, .globalMaxPool:
-            globalPoolReference(kind: l.opcode == .globalAveragePool ? .average : .max,
-                                input: input, inputLayout: inInfo.layout, output: output)
+            globalPool(kind: l.opcode == .globalAveragePool ? .average : .max,
+                       input: input, inputLayout: inInfo.layout, output: output, kernels: kernels)
         case .softmax:
             let p = model.data(l.paramsOffset, as: Int32.self)
             softmaxReference(input: input, inputLayout: inInfo.layout, output: output,

@@ -1,7 +1,8 @@
 /// Packed weights: optional memory, beside the arena, in which the engine
-/// re-arranges convolution weights once, at creation, for the fastest host
-/// kernels (`convolvePacked`: int16 tap pairs for 8 output channels per
-/// vector, no horizontal sums). Like XNNPACK's packed weights, it is filled before the first
+/// re-arranges convolution and fully connected weights once, at creation,
+/// for the fastest host kernels (`convolvePacked`, `fullyConnectedPacked`:
+/// int16 tap pairs for 8 output channels per vector, no horizontal sums);
+/// its band also serves max/min pooling as a temporary row (`poolMaxMinRows`). Like XNNPACK's packed weights, it is filled before the first
 /// inference and only read afterwards; `invoke()` still allocates nothing.
 ///
 /// It is optional on purpose: a microcontroller runs the weights in place
@@ -45,10 +46,19 @@ public enum PackedWeights {
                                      outputChannels: model.tensor(layer.output).layout.channels)
     }
 
-    /// Int16 band values a packed layer needs.
+    /// Whether a layer runs `poolMaxMinRows`, with the band as its temporary row.
+    @inline(__always)
+    static func usesRowPooling(_ model: Model, _ layer: LayerInfo) -> Bool {
+        (layer.opcode == .maxPool || layer.opcode == .minPool) && model.tensor(layer.input(0)).layout.isContiguous
+    }
+
+    /// Int16 band values a packed or row-pooling layer needs.
     @inline(__always)
     static func bandValues(_ model: Model, _ layer: LayerInfo) -> Int {
-        layer.opcode == .convolution
+        if usesRowPooling(model, layer) {
+            return (poolingRowTempBytes(inputLayout: model.tensor(layer.input(0)).layout) + 1) / 2
+        }
+        return layer.opcode == .convolution
             ? packedBandValues(geometry: layer.geometry, outputWidth: model.tensor(layer.output).layout.width,
                                inputChannels: model.tensor(layer.input(0)).layout.channels)
             : saturatingSum(rowTaps(model, layer), 16)
@@ -67,6 +77,7 @@ public enum PackedWeights {
         var maxBand = 0
         for i in 0..<model.layerCount {
             let layer = model.layer(i)
+            if usesRowPooling(model, layer) { maxBand = max(maxBand, bandValues(model, layer)) }
             guard isPacked(layer) else { continue }
             maxBand = max(maxBand, bandValues(model, layer))
             total = saturatingSum(total, roundUp16(weightBytes(model, layer)))

@@ -124,3 +124,77 @@ extension OptimizedKernelTests {
         }
     }
 }
+
+extension OptimizedKernelTests {
+    /// Global average and max pooling through the optimized pooling kernels equal the reference.
+    @Test func globalPoolingMatchesReference() {
+        var rng = SeededGenerator(seed: 1234)
+        for trial in 0..<200 {
+            let h = Int.random(in: 1...12, using: &rng), w = Int.random(in: 1...12, using: &rng)
+            let c = Int.random(in: 1...70, using: &rng)
+            let stride = c + (trial % 3 == 0 ? Int.random(in: 1...4, using: &rng) : 0)
+            let layout = FeatureMapLayout(height: h, width: w, channels: c, pixelStride: stride)
+            let input = (0..<layout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
+            for kind in [GlobalPoolingKind.average, .max] {
+                var reference = [Int8](repeating: 0, count: c), optimized = [Int8](repeating: 1, count: c)
+                input.withUnsafeBufferPointer { i in
+                    reference.withUnsafeMutableBufferPointer { globalPoolReference(kind: kind, input: i.baseAddress!, inputLayout: layout, output: $0.baseAddress!) }
+                    optimized.withUnsafeMutableBufferPointer { MinnowCore.globalPool(kind: kind, input: i.baseAddress!, inputLayout: layout, output: $0.baseAddress!, kernels: .optimized) }
+                }
+                #expect(reference == optimized, "trial \(trial): \(h)x\(w)x\(c) stride \(stride) \(kind)")
+            }
+        }
+    }
+}
+
+extension OptimizedKernelTests {
+    /// Row-by-row max/min pooling (the host path with a temporary row) equals
+    /// the reference, also in place (output over its input, no top/left padding).
+    @Test func rowPoolingMatchesReference() {
+        var rng = SeededGenerator(seed: 6060)
+        for trial in 0..<400 {
+            let kh = Int.random(in: 1...4, using: &rng), kw = Int.random(in: 1...4, using: &rng)
+            let sh = Int.random(in: 1...3, using: &rng), sw = Int.random(in: 1...3, using: &rng)
+            let inPlace = trial % 4 == 0
+            let padTop = inPlace ? 0 : Int.random(in: 0..<kh, using: &rng)
+            let padLeft = inPlace ? 0 : Int.random(in: 0..<kw, using: &rng)
+            let h = Int.random(in: kh...11, using: &rng), w = Int.random(in: kw...11, using: &rng)
+            let c = Int.random(in: 1...20, using: &rng)
+            let outH = (h + padTop - kh) / sh + 1, outW = (w + padLeft - kw) / sw + 1
+            let inLayout = FeatureMapLayout(height: h, width: w, channels: c)
+            let outStride = inPlace ? c : c + (trial % 3 == 0 ? 2 : 0)
+            let outLayout = FeatureMapLayout(height: outH, width: outW, channels: c, pixelStride: outStride)
+            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
+            let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+                                   padTop: padTop, padLeft: padLeft)
+            let lo = Int8.random(in: -128...0, using: &rng)
+            for isMax in [true, false] {
+                var expected = [Int8](repeating: 0, count: outLayout.extentBytes)
+                input.withUnsafeBufferPointer { i in
+                    expected.withUnsafeMutableBufferPointer { o in
+                        poolReference(kind: isMax ? .max : .min, input: i.baseAddress!, inputLayout: inLayout, geometry: g,
+                                      output: o.baseAddress!, outputLayout: outLayout, activationMin: Int32(lo), activationMax: 127)
+                    }
+                }
+                var temp = [Int8](repeating: 0, count: poolingRowTempBytes(inputLayout: inLayout))
+                var buffer = inPlace ? input : [Int8](repeating: 0, count: outLayout.extentBytes)
+                var source = input
+                source.withUnsafeMutableBufferPointer { s in
+                    buffer.withUnsafeMutableBufferPointer { b in
+                        temp.withUnsafeMutableBufferPointer { t in
+                            poolMaxMinRows(isMax: isMax, input: inPlace ? UnsafePointer(b.baseAddress!) : UnsafePointer(s.baseAddress!),
+                                           inputLayout: inLayout, geometry: g, output: b.baseAddress!, outputLayout: outLayout,
+                                           activationMin: lo, activationMax: 127, temp: t.baseAddress!)
+                        }
+                    }
+                }
+                for p in 0..<(outH * outW) {
+                    for ch in 0..<c where expected[p * outStride + ch] != buffer[p * outStride + ch] {
+                        Issue.record("trial \(trial) \(isMax ? "max" : "min") in-place \(inPlace): \(kh)x\(kw)/\(sh)x\(sw) pad \(padTop),\(padLeft) \(h)x\(w)x\(c): pixel \(p) channel \(ch)")
+                        return
+                    }
+                }
+            }
+        }
+    }
+}

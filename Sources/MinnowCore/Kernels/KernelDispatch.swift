@@ -138,3 +138,20 @@ func portableKernelScratchBytes(opcode: Opcode, geometry: WindowGeometry,
         return 0
     }
 }
+
+/// Global pooling through the chosen kernel set (see `globalPoolReference`):
+/// the optimized kernels treat it as one pooling window over the whole map
+/// (the same sums, rounding and order-free max).
+@inline(__always)
+func globalPool(kind: GlobalPoolingKind, input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout,
+                output: UnsafeMutablePointer<Int8>, kernels: KernelSet) {
+    let taps = inputLayout.height * inputLayout.width
+    if kernels == .optimized && taps > 0 && (kind == .max || taps <= averagePoolFloatDivisionLimit) {
+        let window = WindowGeometry(kernelHeight: inputLayout.height, kernelWidth: inputLayout.width)
+        let outputLayout = FeatureMapLayout(height: 1, width: 1, channels: inputLayout.channels)
+        pool(kind: kind == .max ? .max : .average, input: input, inputLayout: inputLayout, geometry: window,
+             output: output, outputLayout: outputLayout, activationMin: -128, activationMax: 127, kernels: .optimized)
+        return
+    }
+    globalPoolReference(kind: kind, input: input, inputLayout: inputLayout, output: output)
+}
