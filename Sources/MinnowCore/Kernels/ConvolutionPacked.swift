@@ -7,9 +7,9 @@
 /// pixel is a contiguous run of kw · C band values: no per-pixel gathering,
 /// no bounds checks. One 32-bit load broadcasts a pair of inputs to all 8
 /// channels of a block and `multiplyAddPairs` (`vpmaddwd`) does 16 exact MACs;
-/// 2 pixels × 16 channels (or 4 pixels × 8 channels) share the loads, and no
-/// accumulator ever needs a horizontal sum: 8 channels are requantized
-/// together.
+/// 4 pixels × 16 channels share the loads (8 accumulators; a row's last 1–3
+/// pixels go 2 at a time), and no accumulator ever needs a horizontal sum:
+/// 8 channels are requantized together.
 ///
 /// Bit-exact with `convolveReference`: the same integer products, summed in
 /// another order (int32 addition is associative when no partial sum
@@ -67,6 +67,72 @@ func convolvePacked(
                 outX += 4
             }
         }
+        // 4 pixels at a time share each weight load: 2 blocks (16 channels) × 4 pixels, then a last single block.
+        while blocks > 1 && outX + 4 <= outputLayout.width {
+            let x0 = band + outX * step
+            let out0 = outRow + outX * outputLayout.pixelStride
+            let pixel = outputLayout.pixelStride
+            var block = 0
+            while block + 2 <= blocks {
+                let first = PackedBlockParameters(block: block, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+                let next = PackedBlockParameters(block: block + 1, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+                var a0 = first.bias, a1 = first.bias, a2 = first.bias, a3 = first.bias
+                var b0 = next.bias, b1 = next.bias, b2 = next.bias, b3 = next.bias
+                var w = packedWeights + block * blockValues
+                for ky in 0..<g.kernelHeight {
+                    let p0 = x0 + ky * bandRow
+                    let p1 = p0 + step, p2 = p1 + step, p3 = p2 + step
+                    for j in 0..<pairs {
+                        let w0 = loadWeights(w), w1 = loadWeights(w + blockValues)
+                        let v0 = broadcastPair(p0 + 2 * j), v1 = broadcastPair(p1 + 2 * j)
+                        let v2 = broadcastPair(p2 + 2 * j), v3 = broadcastPair(p3 + 2 * j)
+                        a0 &+= multiplyAddPairs(v0, w0)
+                        a1 &+= multiplyAddPairs(v1, w0)
+                        a2 &+= multiplyAddPairs(v2, w0)
+                        a3 &+= multiplyAddPairs(v3, w0)
+                        b0 &+= multiplyAddPairs(v0, w1)
+                        b1 &+= multiplyAddPairs(v1, w1)
+                        b2 &+= multiplyAddPairs(v2, w1)
+                        b3 &+= multiplyAddPairs(v3, w1)
+                        w += 16
+                    }
+                }
+                let o = out0 + block * 8
+                first.store(a0, quantization: q, to: o)
+                first.store(a1, quantization: q, to: o + pixel)
+                first.store(a2, quantization: q, to: o + 2 * pixel)
+                first.store(a3, quantization: q, to: o + 3 * pixel)
+                next.store(b0, quantization: q, to: o + 8)
+                next.store(b1, quantization: q, to: o + pixel + 8)
+                next.store(b2, quantization: q, to: o + 2 * pixel + 8)
+                next.store(b3, quantization: q, to: o + 3 * pixel + 8)
+                block += 2
+            }
+            if block < blocks {
+                let only = PackedBlockParameters(block: block, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+                var a0 = only.bias, a1 = only.bias, a2 = only.bias, a3 = only.bias
+                var w = packedWeights + block * blockValues
+                for ky in 0..<g.kernelHeight {
+                    let p0 = x0 + ky * bandRow
+                    let p1 = p0 + step, p2 = p1 + step, p3 = p2 + step
+                    for j in 0..<pairs {
+                        let w0 = loadWeights(w)
+                        a0 &+= multiplyAddPairs(broadcastPair(p0 + 2 * j), w0)
+                        a1 &+= multiplyAddPairs(broadcastPair(p1 + 2 * j), w0)
+                        a2 &+= multiplyAddPairs(broadcastPair(p2 + 2 * j), w0)
+                        a3 &+= multiplyAddPairs(broadcastPair(p3 + 2 * j), w0)
+                        w += 16
+                    }
+                }
+                let o = out0 + block * 8
+                only.store(a0, quantization: q, to: o)
+                only.store(a1, quantization: q, to: o + pixel)
+                only.store(a2, quantization: q, to: o + 2 * pixel)
+                only.store(a3, quantization: q, to: o + 3 * pixel)
+            }
+            outX += 4
+        }
+        // The last 1–3 pixels of the row: 2 at a time.
         while outX < outputLayout.width {
             let pair = outX + 1 < outputLayout.width
             let x0 = band + outX * step
