@@ -180,7 +180,7 @@ public func quantizeToInt8(_ values: UnsafePointer<Float>, count: Int, scale: Fl
         let away = SIMD8<Int32>(fraction * 2, rounding: .towardZero)      // ±1 where |fraction| ≥ ½, else 0
         let q = whole &+ away &+ SIMD8<Int32>(repeating: zeroPoint)
         let r = q.clamped(lowerBound: SIMD8(repeating: -128), upperBound: SIMD8(repeating: 127))
-        UnsafeMutableRawPointer(destination + i).storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: r), as: SIMD8<Int8>.self)
+        UnsafeMutableRawPointer(destination + i).storeBytes(of: narrowToInt8(r), as: SIMD8<Int8>.self)
         i += 8
     }
     while i < count {

@@ -268,7 +268,7 @@ func fillPackedBand(input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, i
 /// `destination[0..<8] = Int16(source[0..<8]) − offset`.
 @inline(__always)
 func storeWidened(_ source: UnsafePointer<Int8>, minus offset: Int16, to destination: UnsafeMutablePointer<Int16>) {
-    let v = SIMD8<Int16>(truncatingIfNeeded: UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Int8>.self))
+    let v = widenToInt16(UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Int8>.self))
     UnsafeMutableRawPointer(destination).storeBytes(of: v &- SIMD8<Int16>(repeating: offset), as: SIMD8<Int16>.self)
 }
 

@@ -47,6 +47,6 @@ struct PackedBlockParameters {
                                               &+ SIMD8<Int32>(repeating: q.zeroPoint),
                                           SIMD8<Int32>(repeating: q.activationMin)),
                              SIMD8<Int32>(repeating: q.activationMax))
-        storePartial(SIMD8<Int8>(truncatingIfNeeded: r), count: lanes, to: out)
+        storePartial(narrowToInt8(r), count: lanes, to: out)
     }
 }

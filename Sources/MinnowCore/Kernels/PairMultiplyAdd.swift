@@ -36,3 +36,34 @@ func multiplyAddPairsPortable(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<I
     }
     return r
 }
+
+/// The low byte of each lane (lanes already clamped to −128...127). The
+/// generic `SIMD8<Int8>(truncatingIfNeeded:)` is an out-of-line call in large
+/// functions; with the Builtin module it is one truncation LLVM lowers to a
+/// couple of shuffles.
+@inline(__always)
+func narrowToInt8(_ r: SIMD8<Int32>) -> SIMD8<Int8> {
+#if MINNOW_AVX2
+    var storage = Int8.SIMD8Storage()
+    storage._value = Builtin.truncOrBitCast_Vec8xInt32_Vec8xInt8(r._storage._value)
+    var v = SIMD8<Int8>()
+    v._storage = storage
+    return v
+#else
+    return SIMD8<Int8>(truncatingIfNeeded: r)
+#endif
+}
+
+/// Each lane sign-extended to int16 (`vpmovsxbw`), inline for the same reason.
+@inline(__always)
+func widenToInt16(_ v: SIMD8<Int8>) -> SIMD8<Int16> {
+#if MINNOW_AVX2
+    var storage = Int16.SIMD8Storage()
+    storage._value = Builtin.sextOrBitCast_Vec8xInt8_Vec8xInt16(v._storage._value)
+    var r = SIMD8<Int16>()
+    r._storage = storage
+    return r
+#else
+    return SIMD8<Int16>(truncatingIfNeeded: v)
+#endif
+}

@@ -48,7 +48,7 @@ func poolAverageOptimized(
                 let t = sum &+ (half ^ negative) &- negative
                 let quotient = SIMD8<Int32>(SIMD8<Float>(t) / divisor, rounding: .towardZero)
                 let r = pointwiseMin(pointwiseMax(quotient, lower), upper)
-                storePartial(SIMD8<Int8>(truncatingIfNeeded: r), count: min(8, channels - c), to: out + c)
+                storePartial(narrowToInt8(r), count: min(8, channels - c), to: out + c)
                 c += 8
             }
             while c < channels {
