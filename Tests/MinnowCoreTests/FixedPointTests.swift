@@ -185,3 +185,30 @@ extension Double {
     }
     return sum * Double(sign: .plus, exponent: Int(whole), significand: 1)
 }
+
+extension FixedPointTests {
+    /// The 8-lane requantization the optimized kernels use equals the scalar
+    /// `requantize` lane by lane: random and extreme accumulators, every shift
+    /// the loader allows, multipliers across [2^30, 2^31) and 0.
+    @Test func vectorRequantizationMatchesScalar() {
+        var rng = SeededGenerator(seed: 2718)
+        let extremes: [Int32] = [.min, .max, 0, 1, -1, 1 << 30, -(1 << 30), 12345, -12345, .min + 1]
+        for trial in 0..<20_000 {
+            var acc = SIMD8<Int32>(), m = SIMD8<Int32>(), s = SIMD8<Int32>()
+            for i in 0..<8 {
+                switch (trial + i) % 4 {
+                case 0: acc[i] = extremes[Int.random(in: 0..<extremes.count, using: &rng)]
+                case 1: acc[i] = Int32.random(in: .min ... .max, using: &rng)
+                default: acc[i] = Int32.random(in: -200_000...200_000, using: &rng)
+                }
+                m[i] = trial % 97 == 0 ? 0 : Int32.random(in: (1 << 30)...Int32.max, using: &rng)
+                s[i] = Int32.random(in: -31...30, using: &rng)
+            }
+            let v = requantize8(acc, multiplier: m, shift: s)
+            for i in 0..<8 where v[i] != requantize(acc[i], multiplier: m[i], shift: s[i]) {
+                Issue.record("acc \(acc[i]) m \(m[i]) s \(s[i]): \(v[i]) vs \(requantize(acc[i], multiplier: m[i], shift: s[i]))")
+                return
+            }
+        }
+    }
+}

@@ -67,3 +67,4 @@ func widenToInt16(_ v: SIMD8<Int8>) -> SIMD8<Int16> {
     return SIMD8<Int16>(truncatingIfNeeded: v)
 #endif
 }
+

@@ -12,14 +12,53 @@ func requantize8(_ acc: SIMD8<Int32>, multiplier: SIMD8<Int32>, shift: SIMD8<Int
     let left = pointwiseMax(shift, zero)
     let right = pointwiseMax(zero &- shift, zero)
     let x = acc &<< left
+#if MINNOW_AVX2
+    let h = srdhm8(x, multiplier)
+#else
     let low = srdhm4(x.lowHalf, multiplier.lowHalf)
     let high = srdhm4(x.highHalf, multiplier.highHalf)
     let h = SIMD8<Int32>(lowHalf: low, highHalf: high)
+#endif
     let mask = (SIMD8<Int32>(repeating: 1) &<< right) &- 1
     let remainder = h & mask
     let threshold = (mask &>> 1) &- (h &>> 31)
     return (h &>> right) &- ((threshold &- remainder) &>> 31)
 }
+
+#if MINNOW_AVX2
+/// Saturating rounding doubling high multiply on 8 lanes (b ≥ 0) without
+/// moving lanes across the vector: `vpmuldq` multiplies the even lanes, and
+/// the odd lanes after a 32-bit shift of each 64-bit pair; each 64-bit
+/// product gets TFLM's nudge (2^30, or 1 − 2^30 when negative) and the
+/// truncating division by 2^31; the even results sit in the low and the odd
+/// results in the high 32 bits of their pair, so one blend joins them.
+@inline(__always)
+func srdhm8(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+    let x = unsafeBitCast(a, to: SIMD4<Int64>.self), y = unsafeBitCast(b, to: SIMD4<Int64>.self)
+    // Both factors sign-extended from 32 bits: LLVM makes each product one `vpmuldq`.
+    let even = roundedHigh(((x &<< 32) &>> 32) &* ((y &<< 32) &>> 32))
+    let odd = roundedHigh((x &>> 32) &* (y &>> 32))
+    // even: the result in bits 31...62 → shift right 31 (low half); odd: shift left 1 (high half).
+    let low = unsafeBitCast(unsafeBitCast(even, to: SIMD4<UInt64>.self) &>> 31, to: SIMD8<Int32>.self)
+    let high = unsafeBitCast(unsafeBitCast(odd, to: SIMD4<UInt64>.self) &<< 1, to: SIMD8<Int32>.self)
+    let oddLanes = SIMD8<Int32>(0, -1, 0, -1, 0, -1, 0, -1)
+    return (low & ~oddLanes) | (high & oddLanes)
+}
+
+/// p + nudge, plus 2^31 − 1 when negative (so that a shift right by 31 truncates toward zero).
+@inline(__always)
+func roundedHigh(_ p: SIMD4<Int64>) -> SIMD4<Int64> {
+    let negative = signMask(p)
+    let v = p &+ (SIMD4<Int64>(repeating: 1 << 30) &+ (negative & SIMD4<Int64>(repeating: 1 - (1 << 31))))
+    return v &+ (signMask(v) & SIMD4<Int64>(repeating: (1 << 31) - 1))
+}
+
+/// All ones where the lane is negative (`vpcmpgtq` against 0; AVX2 has no 64-bit arithmetic shift).
+@inline(__always)
+func signMask(_ v: SIMD4<Int64>) -> SIMD4<Int64> {
+    SIMD4<Int64>(repeating: 0) &- unsafeBitCast(unsafeBitCast(v, to: SIMD4<UInt64>.self) &>> 63, to: SIMD4<Int64>.self)
+}
+#endif
 
 /// Saturating rounding doubling high multiply on 4 lanes (b ≥ 0).
 @inline(__always)
