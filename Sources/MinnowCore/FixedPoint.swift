@@ -158,33 +158,20 @@ public func dequantize(_ q: Int8, scale: Float, zeroPoint: Int32) -> Float {
     Float(Int32(q) - zeroPoint) * scale
 }
 
-/// `quantizeToInt8` over `count` values, 8 at a time: the same division,
-/// rounding (half away from zero, done exactly: truncate, then add the sign
-/// where the exact fraction is at least one half) and saturation. A group
-/// of 8 holding a NaN takes the scalar function.
+/// `quantizeToInt8` over `count` values with the same division, rounding
+/// (half away from zero, computed exactly without a libm call: truncate,
+/// then add ±1 where the exact fraction is at least one half) and
+/// saturation; a plain loop LLVM vectorises. NaN maps to the zero point.
 public func quantizeToInt8(_ values: UnsafePointer<Float>, count: Int, scale: Float, zeroPoint: Int32,
                            into destination: UnsafeMutablePointer<Int8>) {
-    var i = 0
-    let divisor = SIMD8<Float>(repeating: scale)
-    while i + 8 <= count {
-        let scaled = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self) / divisor
-        if any(scaled .!= scaled) {
-            for j in i..<(i + 8) { destination[j] = quantizeToInt8(values[j], scale: scale, zeroPoint: zeroPoint) }
-            i += 8
-            continue
-        }
-        // Values past ±1000 saturate either way; within, clamping changes nothing.
-        let clipped = scaled.clamped(lowerBound: SIMD8(repeating: -1000), upperBound: SIMD8(repeating: 1000))
-        let whole = SIMD8<Int32>(clipped, rounding: .towardZero)
-        let fraction = clipped - SIMD8<Float>(whole)                      // exact, in (−1, 1)
-        let away = SIMD8<Int32>(fraction * 2, rounding: .towardZero)      // ±1 where |fraction| ≥ ½, else 0
-        let q = whole &+ away &+ SIMD8<Int32>(repeating: zeroPoint)
-        let r = q.clamped(lowerBound: SIMD8(repeating: -128), upperBound: SIMD8(repeating: 127))
-        UnsafeMutableRawPointer(destination + i).storeBytes(of: narrowToInt8(r), as: SIMD8<Int8>.self)
-        i += 8
-    }
-    while i < count {
-        destination[i] = quantizeToInt8(values[i], scale: scale, zeroPoint: zeroPoint)
-        i += 1
+    for i in 0..<count {
+        let scaled = values[i] / scale
+        // Values past ±1000 saturate either way; within, clamping changes nothing. NaN → 0.
+        let clipped = scaled > 1000 ? Float(1000) : (scaled >= -1000 ? scaled : (scaled < -1000 ? Float(-1000) : 0))
+        let whole = truncateToInt32(clipped)                // toward zero
+        let fraction = clipped - Float(whole)               // exact, in (−1, 1)
+        let away = truncateToInt32(fraction * 2)            // ±1 where |fraction| ≥ ½, else 0
+        let q = whole &+ away &+ zeroPoint
+        destination[i] = Int8(truncatingIfNeeded: q < -128 ? -128 : (q > 127 ? 127 : q))
     }
 }
