@@ -1,9 +1,8 @@
-/// Bias, multipliers and shifts of one block of 8 output channels as vectors,
-/// and how many of its lanes are real channels.
+/// Bias and requantization constants of one block of 8 output channels as
+/// vectors, and how many of its lanes are real channels.
 struct PackedBlockParameters {
     var bias: SIMD8<Int32>
-    var multipliers: SIMD8<Int32>
-    var shifts: SIMD8<Int32>
+    var requantizer: VectorRequantizer
     var lanes: Int
 
     /// Gathers a block lane by lane (for the partial last block; lanes past
@@ -11,14 +10,14 @@ struct PackedBlockParameters {
     @inline(__always)
     init(channelStart: Int, channels: Int, bias: UnsafePointer<Int32>?, quantization q: OutputQuantization) {
         self.bias = SIMD8<Int32>()
-        multipliers = SIMD8<Int32>()
-        shifts = SIMD8<Int32>()
+        var multipliers = SIMD8<Int32>(), shifts = SIMD8<Int32>()
         lanes = min(8, channels - channelStart)
         for i in 0..<lanes {
             self.bias[i] = bias?[channelStart + i] ?? 0
             multipliers[i] = q.multipliers[channelStart + i]
             shifts[i] = q.shifts[channelStart + i]
         }
+        requantizer = VectorRequantizer(multiplier: multipliers, shift: shifts)
     }
 
     /// Block `block`: loaded as vectors when all 8 channels exist, else `tail`.
@@ -35,16 +34,16 @@ struct PackedBlockParameters {
         } else {
             self.bias = SIMD8<Int32>()
         }
-        multipliers = UnsafeRawPointer(q.multipliers + start).loadUnaligned(as: SIMD8<Int32>.self)
-        shifts = UnsafeRawPointer(q.shifts + start).loadUnaligned(as: SIMD8<Int32>.self)
+        requantizer = VectorRequantizer(
+            multiplier: UnsafeRawPointer(q.multipliers + start).loadUnaligned(as: SIMD8<Int32>.self),
+            shift: UnsafeRawPointer(q.shifts + start).loadUnaligned(as: SIMD8<Int32>.self))
         lanes = 8
     }
 
     /// Requantizes, clamps and stores the block's real lanes (consecutive bytes).
     @inline(__always)
     func store(_ acc: SIMD8<Int32>, quantization q: OutputQuantization, to out: UnsafeMutablePointer<Int8>) {
-        let r = pointwiseMin(pointwiseMax(requantize8(acc, multiplier: multipliers, shift: shifts)
-                                              &+ SIMD8<Int32>(repeating: q.zeroPoint),
+        let r = pointwiseMin(pointwiseMax(requantizer.apply(acc) &+ SIMD8<Int32>(repeating: q.zeroPoint),
                                           SIMD8<Int32>(repeating: q.activationMin)),
                              SIMD8<Int32>(repeating: q.activationMax))
         storePartial(narrowToInt8(r), count: lanes, to: out)

@@ -8,55 +8,69 @@
 /// shifts (`vpsravd`) and sign-bit arithmetic instead of selects.
 @inline(__always)
 func requantize8(_ acc: SIMD8<Int32>, multiplier: SIMD8<Int32>, shift: SIMD8<Int32>) -> SIMD8<Int32> {
-    let zero = SIMD8<Int32>()
-    let left = pointwiseMax(shift, zero)
-    let right = pointwiseMax(zero &- shift, zero)
-    let x = acc &<< left
+    VectorRequantizer(multiplier: multiplier, shift: shift).apply(acc)
+}
+
+/// The per-lane constants of `requantize8` for one block of 8 channels,
+/// computed once (per layer and block) instead of for every pixel.
+struct VectorRequantizer {
+    var multiplier: SIMD8<Int32>
+    /// max(shift, 0) and max(−shift, 0).
+    var left: SIMD8<Int32>
+    var right: SIMD8<Int32>
+    /// 2^right − 1 and its half (RDBPOT's remainder mask and threshold).
+    var mask: SIMD8<Int32>
+    var half: SIMD8<Int32>
+
+    @inline(__always)
+    init(multiplier: SIMD8<Int32>, shift: SIMD8<Int32>) {
+        let zero = SIMD8<Int32>()
+        self.multiplier = multiplier
+        left = pointwiseMax(shift, zero)
+        right = pointwiseMax(zero &- shift, zero)
+        mask = (SIMD8<Int32>(repeating: 1) &<< right) &- 1
+        half = mask &>> 1
+    }
+
+    /// RDBPOT(SRDHM(acc · 2^left, multiplier), right) on every lane.
+    @inline(__always)
+    func apply(_ acc: SIMD8<Int32>) -> SIMD8<Int32> {
+        let x = acc &<< left
 #if MINNOW_AVX2
-    let h = srdhm8(x, multiplier)
+        let h = srdhm8(x, multiplier)
 #else
-    let low = srdhm4(x.lowHalf, multiplier.lowHalf)
-    let high = srdhm4(x.highHalf, multiplier.highHalf)
-    let h = SIMD8<Int32>(lowHalf: low, highHalf: high)
+        let h = SIMD8<Int32>(lowHalf: srdhm4(x.lowHalf, multiplier.lowHalf),
+                             highHalf: srdhm4(x.highHalf, multiplier.highHalf))
 #endif
-    let mask = (SIMD8<Int32>(repeating: 1) &<< right) &- 1
-    let remainder = h & mask
-    let threshold = (mask &>> 1) &- (h &>> 31)
-    return (h &>> right) &- ((threshold &- remainder) &>> 31)
+        let remainder = h & mask
+        let threshold = half &- (h &>> 31)
+        return (h &>> right) &- ((threshold &- remainder) &>> 31)
+    }
 }
 
 #if MINNOW_AVX2
 /// Saturating rounding doubling high multiply on 8 lanes (b ≥ 0) without
-/// moving lanes across the vector: `vpmuldq` multiplies the even lanes, and
-/// the odd lanes after a 32-bit shift of each 64-bit pair; each 64-bit
-/// product gets TFLM's nudge (2^30, or 1 − 2^30 when negative) and the
-/// truncating division by 2^31; the even results sit in the low and the odd
-/// results in the high 32 bits of their pair, so one blend joins them.
+/// moving lanes across the vector. TFLM's SRDHM is
+/// trunc((p + nudge) / 2^31) with p = a · b, nudge = 2^30 for p ≥ 0 and
+/// 1 − 2^30 for p < 0. Since b ≥ 0, p < 0 means p ≤ −1, so p + nudge < 0 and
+/// the truncating division equals ⌊(p + nudge + 2^31 − 1) / 2^31⌋ =
+/// ⌊(p + 2^30) / 2^31⌋ — the same expression as for p ≥ 0. So every lane is
+/// (p + 2^30) >> 31, with p from `vpmuldq` (even lanes, and odd lanes moved
+/// down within their 64-bit pair); the even results sit in the low and the
+/// odd results in the high 32 bits of their pair, so one blend joins them.
+/// (The saturating case a = b = Int32.min cannot occur with b ≥ 0.)
 @inline(__always)
 func srdhm8(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
     let x = unsafeBitCast(a, to: SIMD4<Int64>.self), y = unsafeBitCast(b, to: SIMD4<Int64>.self)
+    let nudge = SIMD4<Int64>(repeating: 1 << 30)
     // Both factors sign-extended from 32 bits: LLVM makes each product one `vpmuldq`.
-    let even = roundedHigh(((x &<< 32) &>> 32) &* ((y &<< 32) &>> 32))
-    let odd = roundedHigh((x &>> 32) &* (y &>> 32))
-    // even: the result in bits 31...62 → shift right 31 (low half); odd: shift left 1 (high half).
+    let even = ((x &<< 32) &>> 32) &* ((y &<< 32) &>> 32) &+ nudge
+    let odd = (x &>> 32) &* (y &>> 32) &+ nudge
+    // even: bits 31...62 → shift right 31 (low half); odd: shift left 1 (high half).
     let low = unsafeBitCast(unsafeBitCast(even, to: SIMD4<UInt64>.self) &>> 31, to: SIMD8<Int32>.self)
     let high = unsafeBitCast(unsafeBitCast(odd, to: SIMD4<UInt64>.self) &<< 1, to: SIMD8<Int32>.self)
     let oddLanes = SIMD8<Int32>(0, -1, 0, -1, 0, -1, 0, -1)
     return (low & ~oddLanes) | (high & oddLanes)
-}
-
-/// p + nudge, plus 2^31 − 1 when negative (so that a shift right by 31 truncates toward zero).
-@inline(__always)
-func roundedHigh(_ p: SIMD4<Int64>) -> SIMD4<Int64> {
-    let negative = signMask(p)
-    let v = p &+ (SIMD4<Int64>(repeating: 1 << 30) &+ (negative & SIMD4<Int64>(repeating: 1 - (1 << 31))))
-    return v &+ (signMask(v) & SIMD4<Int64>(repeating: (1 << 31) - 1))
-}
-
-/// All ones where the lane is negative (`vpcmpgtq` against 0; AVX2 has no 64-bit arithmetic shift).
-@inline(__always)
-func signMask(_ v: SIMD4<Int64>) -> SIMD4<Int64> {
-    SIMD4<Int64>(repeating: 0) &- unsafeBitCast(unsafeBitCast(v, to: SIMD4<UInt64>.self) &>> 63, to: SIMD4<Int64>.self)
 }
 #endif
 
