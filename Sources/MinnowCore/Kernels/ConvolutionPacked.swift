@@ -35,7 +35,7 @@ func convolvePacked(
     let blocks = (outputChannels + 7) / 8
     // The last block may be partial: its bias, multipliers and shifts are
     // gathered once here (lanes past the last channel are 0 and never stored).
-    let tail = PackedBlockParameters(channelStart: (blocks - 1) * 8, channels: outputChannels, bias: bias, quantization: q)
+    let table = PackedBlockTable(channels: outputChannels, bias: bias, quantization: q)
     for outY in 0..<outputLayout.height {
         fillPackedBand(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint, geometry: g,
                        originY: outY * g.strideHeight - g.padTop, bandRow: bandRow, into: band)
@@ -43,7 +43,7 @@ func convolvePacked(
         var outX = 0
         if blocks == 1 {
             // At most 8 output channels (LeNet-5's first layer): 4 pixels share each weight load.
-            let only = PackedBlockParameters(block: 0, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+            let only = table[0]
             while outX + 4 <= outputLayout.width {
                 var a0 = only.bias, a1 = only.bias, a2 = only.bias, a3 = only.bias
                 var w = packedWeights
@@ -74,8 +74,8 @@ func convolvePacked(
             let pixel = outputLayout.pixelStride
             var block = 0
             while block + 2 <= blocks {
-                let first = PackedBlockParameters(block: block, channels: outputChannels, bias: bias, quantization: q, tail: tail)
-                let next = PackedBlockParameters(block: block + 1, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+                let first = table[block]
+                let next = table[block + 1]
                 var a0 = first.bias, a1 = first.bias, a2 = first.bias, a3 = first.bias
                 var b0 = next.bias, b1 = next.bias, b2 = next.bias, b3 = next.bias
                 var w = packedWeights + block * blockValues
@@ -109,7 +109,7 @@ func convolvePacked(
                 block += 2
             }
             if block < blocks {
-                let only = PackedBlockParameters(block: block, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+                let only = table[block]
                 var a0 = only.bias, a1 = only.bias, a2 = only.bias, a3 = only.bias
                 var w = packedWeights + block * blockValues
                 for ky in 0..<g.kernelHeight {
@@ -141,8 +141,8 @@ func convolvePacked(
             let out1 = pair ? out0 + outputLayout.pixelStride : out0
             var block = 0
             while block + 2 <= blocks {
-                let first = PackedBlockParameters(block: block, channels: outputChannels, bias: bias, quantization: q, tail: tail)
-                let next = PackedBlockParameters(block: block + 1, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+                let first = table[block]
+                let next = table[block + 1]
                 var a0 = first.bias, a1 = next.bias, b0 = first.bias, b1 = next.bias
                 var w = packedWeights + block * blockValues
                 for ky in 0..<g.kernelHeight {
@@ -166,7 +166,7 @@ func convolvePacked(
                 block += 2
             }
             if block < blocks {
-                let only = PackedBlockParameters(block: block, channels: outputChannels, bias: bias, quantization: q, tail: tail)
+                let only = table[block]
                 var a0 = only.bias, b0 = only.bias
                 var w = packedWeights + block * blockValues
                 for ky in 0..<g.kernelHeight {

@@ -28,13 +28,13 @@ func fullyConnectedPacked(
     let pairs = (inputCount + 1) / 2
     let blockValues = pairs * 16
     let blocks = (outputCount + 7) / 8
-    let tail = PackedBlockParameters(channelStart: (blocks - 1) * 8, channels: outputCount, bias: bias, quantization: q)
+    let table = PackedBlockTable(channels: outputCount, bias: bias, quantization: q)
     var block = 0
     while block + 4 <= blocks {
-        let p0 = PackedBlockParameters(block: block, channels: outputCount, bias: bias, quantization: q, tail: tail)
-        let p1 = PackedBlockParameters(block: block + 1, channels: outputCount, bias: bias, quantization: q, tail: tail)
-        let p2 = PackedBlockParameters(block: block + 2, channels: outputCount, bias: bias, quantization: q, tail: tail)
-        let p3 = PackedBlockParameters(block: block + 3, channels: outputCount, bias: bias, quantization: q, tail: tail)
+        let p0 = table[block]
+        let p1 = table[block + 1]
+        let p2 = table[block + 2]
+        let p3 = table[block + 3]
         var a0 = p0.bias, a1 = p1.bias, a2 = p2.bias, a3 = p3.bias
         let w = packedWeights + block * blockValues
         for j in 0..<pairs {
@@ -52,7 +52,7 @@ func fullyConnectedPacked(
         block += 4
     }
     while block < blocks {
-        let p0 = PackedBlockParameters(block: block, channels: outputCount, bias: bias, quantization: q, tail: tail)
+        let p0 = table[block]
         var a0 = p0.bias
         let w = packedWeights + block * blockValues
         for j in 0..<pairs {

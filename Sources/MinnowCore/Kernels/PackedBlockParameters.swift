@@ -49,3 +49,40 @@ struct PackedBlockParameters {
         storePartial(narrowToInt8(r), count: lanes, to: out)
     }
 }
+
+/// The parameters of a layer's first four blocks of 8 channels (32 channels:
+/// every layer of LeNet-5 and Inception-lite), computed once per layer; later
+/// blocks are computed when asked for.
+struct PackedBlockTable {
+    let first: (PackedBlockParameters, PackedBlockParameters, PackedBlockParameters, PackedBlockParameters)
+    let tail: PackedBlockParameters
+    let channels: Int
+    let bias: UnsafePointer<Int32>?
+    let quantization: OutputQuantization
+
+    @inline(__always)
+    init(channels: Int, bias: UnsafePointer<Int32>?, quantization q: OutputQuantization) {
+        let blocks = (channels + 7) / 8
+        let tail = PackedBlockParameters(channelStart: (blocks - 1) * 8, channels: channels, bias: bias, quantization: q)
+        func make(_ b: Int) -> PackedBlockParameters {
+            b < blocks ? PackedBlockParameters(block: b, channels: channels, bias: bias, quantization: q, tail: tail) : tail
+        }
+        first = (make(0), make(1), make(2), make(3))
+        self.tail = tail
+        self.channels = channels
+        self.bias = bias
+        quantization = q
+    }
+
+    @inline(__always)
+    subscript(block: Int) -> PackedBlockParameters {
+        switch block {
+        case 0: return first.0
+        case 1: return first.1
+        case 2: return first.2
+        case 3: return first.3
+        default:
+            return PackedBlockParameters(block: block, channels: channels, bias: bias, quantization: quantization, tail: tail)
+        }
+    }
+}
