@@ -101,7 +101,7 @@ for (path, session) in sessions {
             }
         }
     }
-    print("\(path): \(model.totalMultiplyAdds) multiply-adds, arena \(model.arenaBytes) B, \(runs) runs")
+    print("\(path): \(model.totalMultiplyAdds) multiply-adds, arena \(model.arenaBytes) B, packed weights \(PackedWeights.bytes(for: model)) B (host only), \(runs) runs")
     print("  layer              MACs   reference µs (p50/p10)   optimized µs (p50/p10)   speed-up")
     for l in 0..<model.layerCount {
         let r = layerSamples[.reference]![l], o = layerSamples[.optimized]![l]
