@@ -117,6 +117,38 @@ func exercise(_ bytes: UnsafeRawBufferPointer) {
         }
     }
     if outputs[0] != outputs[1] { fatalError("reference and optimized kernels disagree") }
+
+    // The host fast path: packed weights (re-arranged at engine creation) give the same outputs
+    // and touch nothing outside the arena and the packed memory.
+    let packedBytes = PackedWeights.bytes(for: model)
+    guard packedBytes > 0, packedBytes <= maximumArena * 4 else { return }
+    let packedBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: packedBytes + 2 * guardBytes, alignment: 16)
+    defer { packedBuffer.deallocate() }
+    packedBuffer.initializeMemory(as: UInt8.self, repeating: guardValue)
+    optimized.initializeMemory(as: UInt8.self, repeating: guardValue)
+    let packed = UnsafeMutableRawBufferPointer(rebasing: packedBuffer[guardBytes..<(guardBytes + packedBytes)])
+    let arena = UnsafeMutableRawBufferPointer(rebasing: optimized[guardBytes..<(guardBytes + model.arenaBytes)])
+    if (try? Engine(model: model, arena: arena, packedWeights: UnsafeMutableRawBufferPointer(rebasing: packed[0..<(packedBytes - 1)]))) != nil {
+        fatalError("packed-weights memory one byte short was accepted")
+    }
+    let engine: Engine
+    do {
+        engine = try Engine(model: model, arena: arena, kernels: .optimized, packedWeights: packed)
+    } catch {
+        fatalError("a validated model refused packed weights of its own size: \(error)")
+    }
+    let input = engine.inputBuffer
+    for i in 0..<input.count { input[i] = Int8(truncatingIfNeeded: bytes[i % bytes.count] &+ UInt8(truncatingIfNeeded: i &* 37)) }
+    engine.invoke()
+    if Array(engine.outputBuffer) != outputs[0] { fatalError("packed-weights kernels disagree with the reference") }
+    for i in 0..<guardBytes {
+        if optimized[i] != guardValue || optimized[guardBytes + model.arenaBytes + i] != guardValue {
+            fatalError("invoke with packed weights wrote outside the arena")
+        }
+        if packedBuffer[i] != guardValue || packedBuffer[guardBytes + packedBytes + i] != guardValue {
+            fatalError("packing wrote outside the packed-weights memory")
+        }
+    }
 }
 
 // MARK: - Structure-aware mutation
