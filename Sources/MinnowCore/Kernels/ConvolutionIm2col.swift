@@ -41,9 +41,9 @@ func convolveIm2col(
                         var i = 0
                         while i + 16 <= rowLength {
                             let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Int8>.self)
-                            UnsafeMutableRawPointer(p + i).storeBytes(
-                                of: SIMD16<Int16>(truncatingIfNeeded: v) &- SIMD16<Int16>(repeating: zeroPoint),
-                                as: SIMD16<Int16>.self)
+                            let z = SIMD8<Int16>(repeating: zeroPoint)
+                            UnsafeMutableRawPointer(p + i).storeBytes(of: widenToInt16(v.lowHalf) &- z, as: SIMD8<Int16>.self)
+                            UnsafeMutableRawPointer(p + i + 8).storeBytes(of: widenToInt16(v.highHalf) &- z, as: SIMD8<Int16>.self)
                             i += 16
                         }
                         while i < rowLength {

@@ -55,8 +55,7 @@ func convolveSingleChannel(
                     let row = scratch + slot * plane.columns + x0
                     slot = slot + 1 == ring ? 0 : slot + 1
                     for kx in 0..<g.kernelWidth {
-                        let v = SIMD8<Int32>(truncatingIfNeeded:
-                            UnsafeRawPointer(row + kx).loadUnaligned(as: SIMD8<Int16>.self))
+                        let v = widenToInt32(UnsafeRawPointer(row + kx).loadUnaligned(as: SIMD8<Int16>.self))
                         acc &+= v &* SIMD8<Int32>(repeating: Int32(w[ky * g.kernelWidth + kx]))
                     }
                 }

@@ -79,3 +79,31 @@ func truncateToInt32(_ x: Float) -> Int32 {
     Int32(x)
 #endif
 }
+
+/// Each lane sign-extended to int32 (`vpmovsxbd`), inline.
+@inline(__always)
+func widenToInt32(_ v: SIMD8<Int8>) -> SIMD8<Int32> {
+#if MINNOW_AVX2
+    var storage = Int32.SIMD8Storage()
+    storage._value = Builtin.sextOrBitCast_Vec8xInt8_Vec8xInt32(v._storage._value)
+    var r = SIMD8<Int32>()
+    r._storage = storage
+    return r
+#else
+    return SIMD8<Int32>(truncatingIfNeeded: v)
+#endif
+}
+
+/// Each int16 lane sign-extended to int32 (`vpmovsxwd`), inline.
+@inline(__always)
+func widenToInt32(_ v: SIMD8<Int16>) -> SIMD8<Int32> {
+#if MINNOW_AVX2
+    var storage = Int32.SIMD8Storage()
+    storage._value = Builtin.sextOrBitCast_Vec8xInt16_Vec8xInt32(v._storage._value)
+    var r = SIMD8<Int32>()
+    r._storage = storage
+    return r
+#else
+    return SIMD8<Int32>(truncatingIfNeeded: v)
+#endif
+}

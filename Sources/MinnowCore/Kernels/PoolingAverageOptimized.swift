@@ -39,7 +39,7 @@ func poolAverageOptimized(
                 for y in yStart..<yEnd {
                     var tap = input + (y * inputLayout.width + xStart) * inputLayout.pixelStride + c
                     for _ in xStart..<xEnd {
-                        sum &+= SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(tap).loadUnaligned(as: SIMD8<Int8>.self))
+                        sum &+= widenToInt32(UnsafeRawPointer(tap).loadUnaligned(as: SIMD8<Int8>.self))
                         tap += inputLayout.pixelStride
                     }
                 }
