@@ -107,3 +107,24 @@ func widenToInt32(_ v: SIMD8<Int16>) -> SIMD8<Int32> {
     return SIMD8<Int32>(truncatingIfNeeded: v)
 #endif
 }
+
+/// The truncated quotient a / b lane by lane, through float (`vcvtdq2ps`,
+/// `vdivps`, `vcvttps2dq`); exact where the caller's ranges make it so
+/// (see `poolAverageOptimized`).
+@inline(__always)
+func truncatedFloatQuotient(_ a: SIMD8<Int32>, _ b: SIMD8<Float>) -> SIMD8<Int32> {
+#if MINNOW_AVX2
+    var numerator = Float.SIMD8Storage()
+    numerator._value = Builtin.sitofp_Vec8xInt32_Vec8xFPIEEE32(a._storage._value)
+    var quotient = SIMD8<Float>()
+    quotient._storage = numerator
+    quotient = quotient / b
+    var storage = Int32.SIMD8Storage()
+    storage._value = Builtin.fptosi_Vec8xFPIEEE32_Vec8xInt32(quotient._storage._value)
+    var r = SIMD8<Int32>()
+    r._storage = storage
+    return r
+#else
+    return SIMD8<Int32>(SIMD8<Float>(a) / b, rounding: .towardZero)
+#endif
+}

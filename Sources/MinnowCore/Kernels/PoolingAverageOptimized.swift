@@ -46,7 +46,7 @@ func poolAverageOptimized(
                 // t = s + n/2 for s > 0, s − n/2 otherwise (sign-bit arithmetic, no selects).
                 let negative = sum &>> 31
                 let t = sum &+ (half ^ negative) &- negative
-                let quotient = SIMD8<Int32>(SIMD8<Float>(t) / divisor, rounding: .towardZero)
+                let quotient = truncatedFloatQuotient(t, divisor)
                 let r = pointwiseMin(pointwiseMax(quotient, lower), upper)
                 storePartial(narrowToInt8(r), count: min(8, channels - c), to: out + c)
                 c += 8
