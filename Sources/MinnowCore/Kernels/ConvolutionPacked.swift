@@ -2,10 +2,11 @@
 /// ("packed", see `packConvolutionWeights`): blocks of 8 output channels,
 /// each tap pair of a kernel row stored as int16 (w[k], w[k+1]) per channel.
 ///
-/// For each output row the kh input rows it reads are widened once into an
-/// int16 band (`x − inputZeroPoint`, padding 0), so every kernel row of every
-/// pixel is a contiguous run of kw · C band values: no per-pixel gathering,
-/// no bounds checks. One 32-bit load broadcasts a pair of inputs to all 8
+/// The kh input rows an output row reads are held widened in an int16 band
+/// (`x − inputZeroPoint`, padding 0) — a ring of kh rows, so with vertical
+/// stride 1 each input row is widened once per layer — and every kernel row
+/// of every pixel is a contiguous run of kw · C band values: no per-pixel
+/// gathering, no bounds checks. One 32-bit load broadcasts a pair of inputs to all 8
 /// channels of a block and `multiplyAddPairs` (`vpmaddwd`) does 16 exact MACs;
 /// 4 pixels × 16 channels share the loads (8 accumulators; a row's last 1–3
 /// pixels go 2 at a time), and no accumulator ever needs a horizontal sum:
@@ -36,9 +37,19 @@ func convolvePacked(
     // The last block may be partial: its bias, multipliers and shifts are
     // gathered once here (lanes past the last channel are 0 and never stored).
     let table = PackedBlockTable(channels: outputChannels, bias: bias, quantization: q)
+    var filled = Int.min  // band rows r < filled (the last kh of them) are in the ring
     for outY in 0..<outputLayout.height {
-        fillPackedBand(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint, geometry: g,
-                       originY: outY * g.strideHeight - g.padTop, bandRow: bandRow, into: band)
+        // Input row r (padding rows included) lives in ring slot r mod kh; an output
+        // row needs rows originY ..< originY + kh, and only the new ones are widened.
+        let originY = outY * g.strideHeight - g.padTop
+        var r = max(originY, filled)
+        while r < originY + g.kernelHeight {
+            fillPackedBandRow(input: input, inputLayout: inputLayout, inputZeroPoint: inputZeroPoint, geometry: g,
+                              row: r, bandRow: bandRow, into: band + bandSlot(r, g.kernelHeight) * bandRow)
+            r += 1
+        }
+        filled = originY + g.kernelHeight
+        let ring = BandRing(firstSlot: bandSlot(originY, g.kernelHeight), rows: g.kernelHeight, bandRow: bandRow)
         let outRow = output + outY * outputLayout.width * outputLayout.pixelStride
         var outX = 0
         if blocks == 1 {
@@ -48,7 +59,7 @@ func convolvePacked(
                 var a0 = only.bias, a1 = only.bias, a2 = only.bias, a3 = only.bias
                 var w = packedWeights
                 for ky in 0..<g.kernelHeight {
-                    let p0 = band + (ky * bandRow + outX * step)
+                    let p0 = band + (ring.offset(ky) + outX * step)
                     let p1 = p0 + step, p2 = p1 + step, p3 = p2 + step
                     for pair in 0..<pairs {
                         let w0 = loadWeights(w)
@@ -80,7 +91,7 @@ func convolvePacked(
                 var b0 = next.bias, b1 = next.bias, b2 = next.bias, b3 = next.bias
                 var w = packedWeights + block * blockValues
                 for ky in 0..<g.kernelHeight {
-                    let p0 = x0 + ky * bandRow
+                    let p0 = x0 + ring.offset(ky)
                     let p1 = p0 + step, p2 = p1 + step, p3 = p2 + step
                     for j in 0..<pairs {
                         let w0 = loadWeights(w), w1 = loadWeights(w + blockValues)
@@ -113,7 +124,7 @@ func convolvePacked(
                 var a0 = only.bias, a1 = only.bias, a2 = only.bias, a3 = only.bias
                 var w = packedWeights + block * blockValues
                 for ky in 0..<g.kernelHeight {
-                    let p0 = x0 + ky * bandRow
+                    let p0 = x0 + ring.offset(ky)
                     let p1 = p0 + step, p2 = p1 + step, p3 = p2 + step
                     for j in 0..<pairs {
                         let w0 = loadWeights(w)
@@ -146,7 +157,7 @@ func convolvePacked(
                 var a0 = first.bias, a1 = next.bias, b0 = first.bias, b1 = next.bias
                 var w = packedWeights + block * blockValues
                 for ky in 0..<g.kernelHeight {
-                    let p0 = x0 + ky * bandRow, p1 = x1 + ky * bandRow
+                    let p0 = x0 + ring.offset(ky), p1 = x1 + ring.offset(ky)
                     for j in 0..<pairs {
                         let w0 = loadWeights(w), w1 = loadWeights(w + blockValues)
                         let v0 = broadcastPair(p0 + 2 * j), v1 = broadcastPair(p1 + 2 * j)
@@ -170,7 +181,7 @@ func convolvePacked(
                 var a0 = only.bias, b0 = only.bias
                 var w = packedWeights + block * blockValues
                 for ky in 0..<g.kernelHeight {
-                    let p0 = x0 + ky * bandRow, p1 = x1 + ky * bandRow
+                    let p0 = x0 + ring.offset(ky), p1 = x1 + ring.offset(ky)
                     for j in 0..<pairs {
                         let w0 = loadWeights(w)
                         a0 &+= multiplyAddPairs(broadcastPair(p0 + 2 * j), w0)
@@ -214,55 +225,71 @@ public func packedBandValues(geometry g: WindowGeometry, outputWidth: Int, input
                                     inputChannels), 16)
 }
 
-/// Writes the kh input rows one output row reads (from input row `originY`)
-/// as int16 `x − inputZeroPoint`, padding columns and rows 0, row after row
-/// `bandRow` values apart: band column j is input column j − padLeft.
+/// Ring slot of band row `r` (an input row index, negative in the top padding): r mod kh.
 @inline(__always)
-func fillPackedBand(input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, inputZeroPoint: Int32,
-                    geometry g: WindowGeometry, originY: Int, bandRow: Int, into band: UnsafeMutablePointer<Int16>) {
+func bandSlot(_ r: Int, _ rows: Int) -> Int {
+    let m = r % rows
+    return m < 0 ? m + rows : m
+}
+
+/// Where kernel row ky of the current output row starts in the band ring.
+struct BandRing {
+    let firstSlot: Int
+    let rows: Int
+    let bandRow: Int
+
+    @inline(__always)
+    func offset(_ ky: Int) -> Int {
+        let slot = firstSlot + ky
+        return (slot >= rows ? slot - rows : slot) * bandRow
+    }
+}
+
+/// Writes input row `row` (0 outside the input: padding) as int16
+/// `x − inputZeroPoint` into one band row of `bandRow` values: band column j
+/// is input column j − padLeft, padding columns 0.
+@inline(__always)
+func fillPackedBandRow(input: UnsafePointer<Int8>, inputLayout: FeatureMapLayout, inputZeroPoint: Int32,
+                       geometry g: WindowGeometry, row y: Int, bandRow: Int, into dst: UnsafeMutablePointer<Int16>) {
     let channels = inputLayout.channels
     let columns = bandRow / max(channels, 1)
     let zeroPoint = Int16(truncatingIfNeeded: inputZeroPoint)
     let inputEnd = input + inputLayout.extentBytes
+    if y < 0 || y >= inputLayout.height {
+        for i in 0..<bandRow { dst[i] = 0 }
+        return
+    }
     // Band columns [left, right) hold input columns; the rest is padding.
     let left = min(g.padLeft, columns)
     let right = max(left, min(columns, g.padLeft + inputLayout.width))
-    for ky in 0..<g.kernelHeight {
-        let dst = band + ky * bandRow
-        let y = originY + ky
-        if y < 0 || y >= inputLayout.height {
-            for i in 0..<bandRow { dst[i] = 0 }
-            continue
-        }
-        let src = input + (y * inputLayout.width + (left - g.padLeft)) * inputLayout.pixelStride
-        let run = (right - left) * channels
-        let out = dst + left * channels
-        if inputLayout.pixelStride == channels {
-            // One contiguous run: 8 values at a time, the last 8 overlapping;
-            // a run shorter than 8 is read as 8 when those bytes exist (the
-            // extra values are overwritten by the padding written below or by
-            // the next row, or land in the band's slack).
-            if run >= 8 {
-                var i = 0
-                while i + 8 < run {
-                    storeWidened(src + i, minus: zeroPoint, to: out + i)
-                    i += 8
-                }
-                storeWidened(src + (run - 8), minus: zeroPoint, to: out + (run - 8))
-            } else if run > 0 && src + 8 <= inputEnd {
-                storeWidened(src, minus: zeroPoint, to: out)
-            } else {
-                for i in 0..<run { out[i] = Int16(src[i]) &- zeroPoint }
+    let src = input + (y * inputLayout.width + (left - g.padLeft)) * inputLayout.pixelStride
+    let run = (right - left) * channels
+    let out = dst + left * channels
+    if inputLayout.pixelStride == channels {
+        // One contiguous run: 8 values at a time, the last 8 overlapping; a run
+        // shorter than 8 is read as 8 when those bytes exist and the 8 values
+        // stay inside this band row (the extra ones are overwritten by the
+        // right padding written below).
+        if run >= 8 {
+            var i = 0
+            while i + 8 < run {
+                storeWidened(src + i, minus: zeroPoint, to: out + i)
+                i += 8
             }
+            storeWidened(src + (run - 8), minus: zeroPoint, to: out + (run - 8))
+        } else if run > 0 && src + 8 <= inputEnd && left * channels + 8 <= bandRow {
+            storeWidened(src, minus: zeroPoint, to: out)
         } else {
-            for x in 0..<(right - left) {
-                let p = src + x * inputLayout.pixelStride
-                for c in 0..<channels { out[x * channels + c] = Int16(p[c]) &- zeroPoint }
-            }
+            for i in 0..<run { out[i] = Int16(src[i]) &- zeroPoint }
         }
-        for i in 0..<(left * channels) { dst[i] = 0 }
-        for i in (right * channels)..<bandRow { dst[i] = 0 }
+    } else {
+        for x in 0..<(right - left) {
+            let p = src + x * inputLayout.pixelStride
+            for c in 0..<channels { out[x * channels + c] = Int16(p[c]) &- zeroPoint }
+        }
     }
+    for i in 0..<(left * channels) { dst[i] = 0 }
+    for i in (right * channels)..<bandRow { dst[i] = 0 }
 }
 
 /// `destination[0..<8] = Int16(source[0..<8]) − offset`.
