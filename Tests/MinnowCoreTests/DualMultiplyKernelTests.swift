@@ -85,7 +85,10 @@ import Testing
             let bias: [Int32]? = trial % 5 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
             let (m, s) = Self.randomMultipliers(k, &rng)
             let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
-            let lo = Int32.random(in: -128...0, using: &rng), hi = Int32.random(in: lo...127, using: &rng)
+            // Every other trial the whole int8 range (the requantization's fast path).
+            let fullRange = trial % 2 == 1
+            let lo = fullRange ? -128 : Int32.random(in: -128...0, using: &rng)
+            let hi = fullRange ? 127 : Int32.random(in: lo...127, using: &rng)
             let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
                                    padTop: padTop, padLeft: padLeft)
             let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
@@ -172,6 +175,49 @@ import Testing
                 }
             }
         }
+    }
+
+    /// `ChannelRequantization.fastOutput`: taken exactly where documented, and then
+    /// bit-exact with the scalar requantization, on edge and random accumulators
+    /// within the bound.
+    @Test func fastRequantizationMatchesScalar() {
+        var rng = SeededGenerator(seed: 2024)
+        let limit: Int32 = (1 << 29) - 1
+        let edges: [Int32] = [0, 1, -1, 2, -2, 3, -3, 127, -128, 1 << 20, -(1 << 20), limit, -limit, limit - 1, -limit + 1]
+        var fastCases = 0
+        for trial in 0..<40_000 {
+            let m: Int32 = trial % 101 == 0 ? 0 : (trial % 7 == 0 ? Int32.random(in: 0...Int32.max, using: &rng)
+                                                                  : Int32.random(in: (1 << 30)...Int32.max, using: &rng))
+            let s = trial % 13 == 0 ? Int32.random(in: -31...30, using: &rng) : Int32.random(in: -22...0, using: &rng)
+            let zp = Int32.random(in: -128...127, using: &rng)
+            let full = trial % 11 != 0
+            let lo: Int32 = full ? -128 : Int32.random(in: -128...0, using: &rng), hiLimit: Int32 = full ? 127 : 120
+            var acc = trial < edges.count * 30 ? edges[trial % edges.count] : Int32.random(in: -limit...limit, using: &rng)
+            // Exact ties of the rounding shift (acc·M a multiple of 2^(31+r−1) ± small) now and then.
+            if trial % 5 == 0 && s < 0 && m > 0 { acc = Int32(truncatingIfNeeded: (Int64(acc) >> 12) << 12) }
+            let bound = Int(acc.magnitude) + (trial % 17 == 0 ? 1 << 29 : 0)
+            let multipliers = [m], shifts = [s]
+            multipliers.withUnsafeBufferPointer { mp in
+                shifts.withUnsafeBufferPointer { sp in
+                    let q = OutputQuantization(multipliers: mp.baseAddress!, shifts: sp.baseAddress!,
+                                               zeroPoint: zp, activationMin: lo, activationMax: hiLimit)
+                    let r = ChannelRequantization(q, channel: 0, accumulatorBound: bound)
+                    #expect(r.isFast == (s <= -1 && s >= -21 && full && bound < 1 << 29), "s \(s) bound \(bound)")
+                    if r.isFast { fastCases += 1 }
+                    let expected = Int32(q.output(acc, channel: 0))
+                    #expect(r.anyOutput(acc) == expected, "acc \(acc) m \(m) s \(s) zp \(zp)")
+                }
+            }
+        }
+        #expect(fastCases > 20_000)
+    }
+
+    @Test func accumulatorBoundIsABound() {
+        #expect(accumulatorBound(bias: 0, taps: 25) == 25 * 32_640)
+        #expect(accumulatorBound(bias: -5, taps: 1) == 32_645)
+        #expect(accumulatorBound(bias: Int32.min, taps: 1) == Int.max)
+        #expect(accumulatorBound(bias: 0, taps: 1 << 14) == Int.max)
+        #expect(accumulatorBound(bias: 0, taps: -1) == Int.max)
     }
 
     @Test func dspStandInsMatchTheirDefinitions() {

@@ -78,7 +78,7 @@ func convolveSingleChannelDualMultiply(
             let table = UnsafePointer(tables + k &* tableWords)
             let tableEnd = table + tableWords
             let start = bias?[k] ?? 0
-            var r = ChannelRequantization(q, channel: k)
+            let r = ChannelRequantization(q, channel: k, accumulatorBound: accumulatorBound(bias: start, taps: taps))
             let ringBase = UnsafeRawPointer(ring)
             var x0 = 0
             while x0 < outputLayout.width {
@@ -106,14 +106,20 @@ func convolveSingleChannelDualMultiply(
                 let out = outRow + (x0 &* outputLayout.pixelStride &+ k)
                 let lanes = outputLayout.width &- x0
                 let ps = outputLayout.pixelStride
-                out[0] = Int8(truncatingIfNeeded: r.output(a0))
-                if lanes >= 4 {
-                    out[ps] = Int8(truncatingIfNeeded: r.output(a1))
-                    out[ps &* 2] = Int8(truncatingIfNeeded: r.output(a2))
-                    out[ps &* 3] = Int8(truncatingIfNeeded: r.output(a3))
+                let v0, v1, v2, v3: Int32
+                if r.isFast {
+                    v0 = r.fastOutput(a0); v1 = r.fastOutput(a1); v2 = r.fastOutput(a2); v3 = r.fastOutput(a3)
                 } else {
-                    if lanes > 1 { out[ps] = Int8(truncatingIfNeeded: r.output(a1)) }
-                    if lanes > 2 { out[ps &* 2] = Int8(truncatingIfNeeded: r.output(a2)) }
+                    v0 = r.output(a0); v1 = r.output(a1); v2 = r.output(a2); v3 = r.output(a3)
+                }
+                out[0] = Int8(truncatingIfNeeded: v0)
+                if lanes >= 4 {
+                    out[ps] = Int8(truncatingIfNeeded: v1)
+                    out[ps &* 2] = Int8(truncatingIfNeeded: v2)
+                    out[ps &* 3] = Int8(truncatingIfNeeded: v3)
+                } else {
+                    if lanes > 1 { out[ps] = Int8(truncatingIfNeeded: v1) }
+                    if lanes > 2 { out[ps &* 2] = Int8(truncatingIfNeeded: v2) }
                 }
                 x0 += 4
             }
