@@ -83,7 +83,8 @@ import Testing
             // Exactly the weights (no slack after the last row: a read past it would be caught by ASan).
             let weights = (0..<(k * kh * kw * c)).map { _ in Int8.random(in: -127...127, using: &rng) }
             let bias: [Int32]? = trial % 5 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
-            let (m, s) = Self.randomMultipliers(k, &rng)
+            var (m, s) = Self.randomMultipliers(k, &rng)
+            if trial % 4 == 1 { s = s.map { min($0, -1) } }   // every channel right-shifting: the layer-wide fast path
             let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
             // Every other trial the whole int8 range (the requantization's fast path).
             let fullRange = trial % 2 == 1
@@ -121,10 +122,14 @@ import Testing
             let input = (0..<n).map { _ in Int8.random(in: -128...127, using: &rng) }
             let weights = (0..<(n * units)).map { _ in Int8.random(in: -127...127, using: &rng) }
             let bias: [Int32]? = trial % 4 == 0 ? nil : (0..<units).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
-            let (m, s) = Self.randomMultipliers(units, &rng)
+            var (m, s) = Self.randomMultipliers(units, &rng)
+            if trial % 4 == 1 { s = s.map { min($0, -1) } }   // every channel right-shifting: the layer-wide fast path
+            if trial % 8 == 1 { m[0] = 0 }
             let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            // Every other trial the whole int8 range (the requantization's fast path).
+            let lo: Int32 = trial % 2 == 1 ? -128 : -100, hi: Int32 = trial % 2 == 1 ? 127 : 120
             let r = fullyConnected(input, inputZeroPoint: zpIn, weights: weights, bias: bias, units: units,
-                                   multipliers: m, shifts: s, outputZeroPoint: zpOut, min: -100, max: 120, kernels: .reference)
+                                   multipliers: m, shifts: s, outputZeroPoint: zpOut, min: lo, max: hi, kernels: .reference)
             var o = [Int8](repeating: 0, count: units)
             let bytes = fullyConnectedDualMultiplyScratchBytes(inputCount: n)
             #expect(bytes <= kernelScratchBytes(opcode: .fullyConnected, geometry: WindowGeometry(kernelHeight: 1, kernelWidth: 1),
@@ -139,7 +144,7 @@ import Testing
                             o.withUnsafeMutableBufferPointer { buffer in
                                 let op = buffer
                                 let q = OutputQuantization(multipliers: mp.baseAddress!, shifts: sp.baseAddress!,
-                                                           zeroPoint: zpOut, activationMin: -100, activationMax: 120)
+                                                           zeroPoint: zpOut, activationMin: lo, activationMax: hi)
                                 let run = { (b: UnsafePointer<Int32>?) in
                                     fullyConnectedDualMultiply(input: i.baseAddress!, inputCount: n, inputZeroPoint: zpIn,
                                                                weights: w.baseAddress!, bias: b, output: op.baseAddress!,

@@ -94,6 +94,8 @@ func convolveDualMultiply(
     }
 
     let outputChannels = outputLayout.channels
+    let fast = ChannelRequantization.allFast(q, channels: outputChannels, bias: bias, taps: taps)
+    let zeroPointOut = q.zeroPoint
     let pixels = outputLayout.height * outputLayout.width
     let patchWords = UnsafeRawPointer(patch).assumingMemoryBound(to: UInt32.self)
     var pixel = 0, outY = 0, outX = 0
@@ -137,12 +139,25 @@ func convolveDualMultiply(
                 a1 = dualMultiplyAdd(h1, x[1], dualMultiplyAdd(l1, x[0], a1))
                 b1Acc = dualMultiplyAdd(h1, x[3], dualMultiplyAdd(l1, x[2], b1Acc))
             }
-            let r0 = ChannelRequantization(q, channel: k), r1 = ChannelRequantization(q, channel: k + 1)
-            outA[k] = Int8(truncatingIfNeeded: r0.output(a0))
-            outA[k + 1] = Int8(truncatingIfNeeded: r1.output(a1))
-            if hasB {
-                outB[k] = Int8(truncatingIfNeeded: r0.output(b0Acc))
-                outB[k + 1] = Int8(truncatingIfNeeded: r1.output(b1Acc))
+            if fast {
+                let m0 = q.multipliers[k], m1 = q.multipliers[k + 1]
+                let s0 = 0 &- q.shifts[k], s1 = 0 &- q.shifts[k + 1]
+                let o0 = ChannelRequantization.fastOffset(rightShift: s0, zeroPoint: zeroPointOut)
+                let o1 = ChannelRequantization.fastOffset(rightShift: s1, zeroPoint: zeroPointOut)
+                outA[k] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(a0, multiplier: m0, rightShift: s0, offset: o0))
+                outA[k + 1] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(a1, multiplier: m1, rightShift: s1, offset: o1))
+                if hasB {
+                    outB[k] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(b0Acc, multiplier: m0, rightShift: s0, offset: o0))
+                    outB[k + 1] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(b1Acc, multiplier: m1, rightShift: s1, offset: o1))
+                }
+            } else {
+                let r0 = ChannelRequantization(q, channel: k), r1 = ChannelRequantization(q, channel: k + 1)
+                outA[k] = Int8(truncatingIfNeeded: r0.output(a0))
+                outA[k + 1] = Int8(truncatingIfNeeded: r1.output(a1))
+                if hasB {
+                    outB[k] = Int8(truncatingIfNeeded: r0.output(b0Acc))
+                    outB[k + 1] = Int8(truncatingIfNeeded: r1.output(b1Acc))
+                }
             }
             k += 2
         }
@@ -164,9 +179,9 @@ func convolveDualMultiply(
                 a0 = dualMultiplyAdd(h0, x[1], dualMultiplyAdd(l0, x[0], a0))
                 b0Acc = dualMultiplyAdd(h0, x[3], dualMultiplyAdd(l0, x[2], b0Acc))
             }
-            let r0 = ChannelRequantization(q, channel: k)
-            outA[k] = Int8(truncatingIfNeeded: r0.output(a0))
-            if hasB { outB[k] = Int8(truncatingIfNeeded: r0.output(b0Acc)) }
+            let r0 = ChannelRequantization(q, channel: k, accumulatorBound: fast ? 0 : Int.max)
+            outA[k] = Int8(truncatingIfNeeded: r0.anyOutput(a0))
+            if hasB { outB[k] = Int8(truncatingIfNeeded: r0.anyOutput(b0Acc)) }
         }
         pixel += hasB ? 2 : 1
     }

@@ -137,7 +137,7 @@ struct ChannelRequantization {
         upper = q.activationMax
         isFast = rightShift >= 1 && rightShift <= 21 && leftShift == 0 && accumulatorBound < 1 << 29
             && lower == -128 && upper == 127
-        fastOffset = isFast ? (1 &<< (rightShift &- 1)) &+ zeroPoint &* (1 &<< rightShift) : 0
+        fastOffset = isFast ? Self.fastOffset(rightShift: rightShift, zeroPoint: zeroPoint) : 0
     }
 
     /// `output(acc)` in 6 instructions when `isFast` (right shift r in 1...21, no left
@@ -161,6 +161,29 @@ struct ChannelRequantization {
     /// `fastOutput(_:)` with the multiplier passed in.
     @inline(__always)
     func fastOutput(_ acc: Int32, multiplier: Int32) -> Int32 {
+        Self.fastOutput(acc, multiplier: multiplier, rightShift: rightShift, offset: fastOffset)
+    }
+
+    /// `fastOffset` for right shift `r` (1...21) and output zero point `zeroPoint`.
+    @inline(__always)
+    static func fastOffset(rightShift r: Int32, zeroPoint: Int32) -> Int32 {
+        (1 &<< (r &- 1)) &+ zeroPoint &* (1 &<< r)
+    }
+
+    /// Whether every channel of a layer takes `fastOutput`: each accumulator is
+    /// `bias[k]` plus `taps` int8 products (see `accumulatorBound`).
+    static func allFast(_ q: OutputQuantization, channels: Int, bias: UnsafePointer<Int32>?, taps: Int) -> Bool {
+        guard q.activationMin == -128 && q.activationMax == 127 else { return false }
+        for k in 0..<channels {
+            let s = q.shifts[k]
+            if s > -1 || s < -21 || accumulatorBound(bias: bias?[k] ?? 0, taps: taps) >= 1 << 29 { return false }
+        }
+        return true
+    }
+
+    /// `fastOutput` from its parts (`rightShift` = −shift, `offset` = `fastOffset(...)`).
+    @inline(__always)
+    static func fastOutput(_ acc: Int32, multiplier: Int32, rightShift: Int32, offset fastOffset: Int32) -> Int32 {
         let (high, low) = (acc &<< 1).multipliedFullWidth(by: multiplier)
         // + 2^31 in the low word, its carry into the high word: with a constant LLVM
         // folds the carry to `low >> 31` (smull, add, add); with this value (2^31 as
