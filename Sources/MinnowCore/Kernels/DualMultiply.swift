@@ -170,6 +170,19 @@ struct ChannelRequantization {
         (1 &<< (r &- 1)) &+ zeroPoint &* (1 &<< r)
     }
 
+    /// `fastOffset(rightShift: −shift, zeroPoint:)` with `zeroPointTerm` =
+    /// `fastZeroPointTerm(zeroPoint)`: (2·zeroPoint + 1)·2^(r−1), and r − 1 = ~shift.
+    @inline(__always)
+    static func fastOffset(shift: Int32, zeroPointTerm: Int32) -> Int32 {
+        zeroPointTerm &<< ~shift
+    }
+
+    /// 2·zeroPoint + 1 (see `fastOffset(shift:zeroPointTerm:)`).
+    @inline(__always)
+    static func fastZeroPointTerm(_ zeroPoint: Int32) -> Int32 {
+        zeroPoint &* 2 &+ 1
+    }
+
     /// Whether every channel of a layer takes `fastOutput`: each accumulator is
     /// `bias[k]` plus `taps` int8 products (see `accumulatorBound`).
     static func allFast(_ q: OutputQuantization, channels: Int, bias: UnsafePointer<Int32>?, taps: Int) -> Bool {

@@ -36,9 +36,10 @@ func fullyConnectedDualMultiply(
     @inline(__always)
     func requantize(_ acc: Int32, _ o: Int) -> Int32 {
         if fast {
-            let s = 0 &- q.shifts[o]
-            return ChannelRequantization.fastOutput(acc, multiplier: q.multipliers[o], rightShift: s,
-                                                    offset: ChannelRequantization.fastOffset(rightShift: s, zeroPoint: q.zeroPoint))
+            let s = q.shifts[o]
+            return ChannelRequantization.fastOutput(
+                acc, multiplier: q.multipliers[o], rightShift: 0 &- s,
+                offset: ChannelRequantization.fastOffset(shift: s, zeroPointTerm: ChannelRequantization.fastZeroPointTerm(q.zeroPoint)))
         }
         return ChannelRequantization(q, channel: o).output(acc)
     }
