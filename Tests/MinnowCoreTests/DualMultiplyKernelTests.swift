@@ -64,10 +64,11 @@ import Testing
         return out
     }
 
-    static func checkConvolutions(seed: UInt64, trials: Int, singleChannel: Bool) {
+    static func checkConvolutions(seed: UInt64, trials: Int, singleChannel: Bool, kernel: (Int, Int)? = nil) {
         var rng = SeededGenerator(seed: seed)
         for trial in 0..<trials {
-            let kh = Int.random(in: 1...6, using: &rng), kw = Int.random(in: 1...6, using: &rng)
+            var kh = Int.random(in: 1...6, using: &rng), kw = Int.random(in: 1...6, using: &rng)
+            if let kernel { (kh, kw) = kernel }
             let sh = Int.random(in: 1...3, using: &rng), sw = singleChannel ? 1 : Int.random(in: 1...3, using: &rng)
             let c = singleChannel ? 1 : Int.random(in: 1...19, using: &rng), k = Int.random(in: 1...9, using: &rng)
             let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
@@ -113,6 +114,12 @@ import Testing
 
     @Test func singleChannelConvolutionMatchesReference() {
         Self.checkConvolutions(seed: 1717, trials: 400, singleChannel: true)
+    }
+
+    /// 3×3 (`convolveCrossedPairs`) and 5×5 single-channel kernels, many shapes.
+    @Test func singleChannel3x3And5x5MatchReference() {
+        Self.checkConvolutions(seed: 3333, trials: 200, singleChannel: true, kernel: (3, 3))
+        Self.checkConvolutions(seed: 5555, trials: 100, singleChannel: true, kernel: (5, 5))
     }
 
     @Test func fullyConnectedMatchesReference() {
@@ -235,6 +242,8 @@ import Testing
             #expect(dualMultiplyAdd(a, b, acc) == acc &+ half(a, 0) &* half(b, 0) &+ half(a, 1) &* half(b, 1))
             #expect(half(signExtendBytesLow(a), 0) == bytes[0] && half(signExtendBytesLow(a), 1) == bytes[2])
             #expect(half(signExtendBytesHigh(a), 0) == bytes[1] && half(signExtendBytesHigh(a), 1) == bytes[3])
+            #expect(multiplyAddLowHigh(a, b, acc) == acc &+ half(a, 0) &* half(b, 1))
+            #expect(multiplyAddHighLow(a, b, acc) == acc &+ half(a, 1) &* half(b, 0))
             let lowSum = addSignExtendedBytesLow(b, a), highSum = addSignExtendedBytesHigh(b, a)
             #expect(Int16(truncatingIfNeeded: lowSum) == Int16(truncatingIfNeeded: half(b, 0) &+ bytes[0]))
             #expect(Int16(truncatingIfNeeded: lowSum >> 16) == Int16(truncatingIfNeeded: half(b, 1) &+ bytes[2]))

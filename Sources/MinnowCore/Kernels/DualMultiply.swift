@@ -35,6 +35,26 @@ func dualMultiplyAdd(_ a: UInt32, _ b: UInt32, _ acc: Int32) -> Int32 {
     #endif
 }
 
+/// SMLABT: `acc + lo(a)·hi(b)`, the halfwords signed, wrapping.
+@inline(__always)
+func multiplyAddLowHigh(_ a: UInt32, _ b: UInt32, _ acc: Int32) -> Int32 {
+    #if MINNOW_ARM_DSP
+    return Int32(Builtin.int_arm_smlabt(a._value, b._value, acc._value))
+    #else
+    return acc &+ Int32(Int16(truncatingIfNeeded: a)) &* Int32(Int16(truncatingIfNeeded: b >> 16))
+    #endif
+}
+
+/// SMLATB: `acc + hi(a)·lo(b)`, the halfwords signed, wrapping.
+@inline(__always)
+func multiplyAddHighLow(_ a: UInt32, _ b: UInt32, _ acc: Int32) -> Int32 {
+    #if MINNOW_ARM_DSP
+    return Int32(Builtin.int_arm_smlatb(a._value, b._value, acc._value))
+    #else
+    return acc &+ Int32(Int16(truncatingIfNeeded: a >> 16)) &* Int32(Int16(truncatingIfNeeded: b))
+    #endif
+}
+
 /// SXTB16: bytes 0 and 2 of `x`, sign-extended, as a pair.
 @inline(__always)
 func signExtendBytesLow(_ x: UInt32) -> UInt32 {
