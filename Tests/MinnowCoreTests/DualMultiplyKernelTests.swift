@@ -64,10 +64,11 @@ import Testing
         return out
     }
 
-    static func checkConvolutions(seed: UInt64, trials: Int, singleChannel: Bool) {
+    static func checkConvolutions(seed: UInt64, trials: Int, singleChannel: Bool, kernel: (Int, Int)? = nil) {
         var rng = SeededGenerator(seed: seed)
         for trial in 0..<trials {
-            let kh = Int.random(in: 1...6, using: &rng), kw = Int.random(in: 1...6, using: &rng)
+            var kh = Int.random(in: 1...6, using: &rng), kw = Int.random(in: 1...6, using: &rng)
+            if let kernel { (kh, kw) = kernel }
             let sh = Int.random(in: 1...3, using: &rng), sw = singleChannel ? 1 : Int.random(in: 1...3, using: &rng)
             let c = singleChannel ? 1 : Int.random(in: 1...19, using: &rng), k = Int.random(in: 1...9, using: &rng)
             let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
@@ -83,9 +84,13 @@ import Testing
             // Exactly the weights (no slack after the last row: a read past it would be caught by ASan).
             let weights = (0..<(k * kh * kw * c)).map { _ in Int8.random(in: -127...127, using: &rng) }
             let bias: [Int32]? = trial % 5 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
-            let (m, s) = Self.randomMultipliers(k, &rng)
+            var (m, s) = Self.randomMultipliers(k, &rng)
+            if trial % 4 == 1 { s = s.map { min($0, -1) } }   // every channel right-shifting: the layer-wide fast path
             let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
-            let lo = Int32.random(in: -128...0, using: &rng), hi = Int32.random(in: lo...127, using: &rng)
+            // Every other trial the whole int8 range (the requantization's fast path).
+            let fullRange = trial % 2 == 1
+            let lo = fullRange ? -128 : Int32.random(in: -128...0, using: &rng)
+            let hi = fullRange ? 127 : Int32.random(in: lo...127, using: &rng)
             let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
                                    padTop: padTop, padLeft: padLeft)
             let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
@@ -111,6 +116,12 @@ import Testing
         Self.checkConvolutions(seed: 1717, trials: 400, singleChannel: true)
     }
 
+    /// 3×3 (`convolveCrossedPairs`) and 5×5 single-channel kernels, many shapes.
+    @Test func singleChannel3x3And5x5MatchReference() {
+        Self.checkConvolutions(seed: 3333, trials: 200, singleChannel: true, kernel: (3, 3))
+        Self.checkConvolutions(seed: 5555, trials: 100, singleChannel: true, kernel: (5, 5))
+    }
+
     @Test func fullyConnectedMatchesReference() {
         var rng = SeededGenerator(seed: 3131)
         for trial in 0..<300 {
@@ -118,10 +129,14 @@ import Testing
             let input = (0..<n).map { _ in Int8.random(in: -128...127, using: &rng) }
             let weights = (0..<(n * units)).map { _ in Int8.random(in: -127...127, using: &rng) }
             let bias: [Int32]? = trial % 4 == 0 ? nil : (0..<units).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
-            let (m, s) = Self.randomMultipliers(units, &rng)
+            var (m, s) = Self.randomMultipliers(units, &rng)
+            if trial % 4 == 1 { s = s.map { min($0, -1) } }   // every channel right-shifting: the layer-wide fast path
+            if trial % 8 == 1 { m[0] = 0 }
             let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            // Every other trial the whole int8 range (the requantization's fast path).
+            let lo: Int32 = trial % 2 == 1 ? -128 : -100, hi: Int32 = trial % 2 == 1 ? 127 : 120
             let r = fullyConnected(input, inputZeroPoint: zpIn, weights: weights, bias: bias, units: units,
-                                   multipliers: m, shifts: s, outputZeroPoint: zpOut, min: -100, max: 120, kernels: .reference)
+                                   multipliers: m, shifts: s, outputZeroPoint: zpOut, min: lo, max: hi, kernels: .reference)
             var o = [Int8](repeating: 0, count: units)
             let bytes = fullyConnectedDualMultiplyScratchBytes(inputCount: n)
             #expect(bytes <= kernelScratchBytes(opcode: .fullyConnected, geometry: WindowGeometry(kernelHeight: 1, kernelWidth: 1),
@@ -136,7 +151,7 @@ import Testing
                             o.withUnsafeMutableBufferPointer { buffer in
                                 let op = buffer
                                 let q = OutputQuantization(multipliers: mp.baseAddress!, shifts: sp.baseAddress!,
-                                                           zeroPoint: zpOut, activationMin: -100, activationMax: 120)
+                                                           zeroPoint: zpOut, activationMin: lo, activationMax: hi)
                                 let run = { (b: UnsafePointer<Int32>?) in
                                     fullyConnectedDualMultiply(input: i.baseAddress!, inputCount: n, inputZeroPoint: zpIn,
                                                                weights: w.baseAddress!, bias: b, output: op.baseAddress!,
@@ -174,6 +189,49 @@ import Testing
         }
     }
 
+    /// `ChannelRequantization.fastOutput`: taken exactly where documented, and then
+    /// bit-exact with the scalar requantization, on edge and random accumulators
+    /// within the bound.
+    @Test func fastRequantizationMatchesScalar() {
+        var rng = SeededGenerator(seed: 2024)
+        let limit: Int32 = (1 << 29) - 1
+        let edges: [Int32] = [0, 1, -1, 2, -2, 3, -3, 127, -128, 1 << 20, -(1 << 20), limit, -limit, limit - 1, -limit + 1]
+        var fastCases = 0
+        for trial in 0..<40_000 {
+            let m: Int32 = trial % 101 == 0 ? 0 : (trial % 7 == 0 ? Int32.random(in: 0...Int32.max, using: &rng)
+                                                                  : Int32.random(in: (1 << 30)...Int32.max, using: &rng))
+            let s = trial % 13 == 0 ? Int32.random(in: -31...30, using: &rng) : Int32.random(in: -22...0, using: &rng)
+            let zp = Int32.random(in: -128...127, using: &rng)
+            let full = trial % 11 != 0
+            let lo: Int32 = full ? -128 : Int32.random(in: -128...0, using: &rng), hiLimit: Int32 = full ? 127 : 120
+            var acc = trial < edges.count * 30 ? edges[trial % edges.count] : Int32.random(in: -limit...limit, using: &rng)
+            // Exact ties of the rounding shift (acc·M a multiple of 2^(31+r−1) ± small) now and then.
+            if trial % 5 == 0 && s < 0 && m > 0 { acc = Int32(truncatingIfNeeded: (Int64(acc) >> 12) << 12) }
+            let bound = Int(acc.magnitude) + (trial % 17 == 0 ? 1 << 29 : 0)
+            let multipliers = [m], shifts = [s]
+            multipliers.withUnsafeBufferPointer { mp in
+                shifts.withUnsafeBufferPointer { sp in
+                    let q = OutputQuantization(multipliers: mp.baseAddress!, shifts: sp.baseAddress!,
+                                               zeroPoint: zp, activationMin: lo, activationMax: hiLimit)
+                    let r = ChannelRequantization(q, channel: 0, accumulatorBound: bound)
+                    #expect(r.isFast == (s <= -1 && s >= -21 && full && bound < 1 << 29), "s \(s) bound \(bound)")
+                    if r.isFast { fastCases += 1 }
+                    let expected = Int32(q.output(acc, channel: 0))
+                    #expect(r.anyOutput(acc) == expected, "acc \(acc) m \(m) s \(s) zp \(zp)")
+                }
+            }
+        }
+        #expect(fastCases > 20_000)
+    }
+
+    @Test func accumulatorBoundIsABound() {
+        #expect(accumulatorBound(bias: 0, taps: 25) == 25 * 32_640)
+        #expect(accumulatorBound(bias: -5, taps: 1) == 32_645)
+        #expect(accumulatorBound(bias: Int32.min, taps: 1) == Int.max)
+        #expect(accumulatorBound(bias: 0, taps: 1 << 14) == Int.max)
+        #expect(accumulatorBound(bias: 0, taps: -1) == Int.max)
+    }
+
     @Test func dspStandInsMatchTheirDefinitions() {
         var rng = SeededGenerator(seed: 7)
         for _ in 0..<5_000 {
@@ -184,6 +242,8 @@ import Testing
             #expect(dualMultiplyAdd(a, b, acc) == acc &+ half(a, 0) &* half(b, 0) &+ half(a, 1) &* half(b, 1))
             #expect(half(signExtendBytesLow(a), 0) == bytes[0] && half(signExtendBytesLow(a), 1) == bytes[2])
             #expect(half(signExtendBytesHigh(a), 0) == bytes[1] && half(signExtendBytesHigh(a), 1) == bytes[3])
+            #expect(multiplyAddLowHigh(a, b, acc) == acc &+ half(a, 0) &* half(b, 1))
+            #expect(multiplyAddHighLow(a, b, acc) == acc &+ half(a, 1) &* half(b, 0))
             let lowSum = addSignExtendedBytesLow(b, a), highSum = addSignExtendedBytesHigh(b, a)
             #expect(Int16(truncatingIfNeeded: lowSum) == Int16(truncatingIfNeeded: half(b, 0) &+ bytes[0]))
             #expect(Int16(truncatingIfNeeded: lowSum >> 16) == Int16(truncatingIfNeeded: half(b, 1) &+ bytes[2]))

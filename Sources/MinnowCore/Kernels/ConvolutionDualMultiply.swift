@@ -43,57 +43,77 @@ func convolveDualMultiply(
         patch[dualPatchIndex(t, slot: 1)] = 0
     }
 
-    // Gathers the receptive field of output pixel (outY, outX) into patch slot `slot`.
+    // Gathers the receptive field of output pixel (outY, outX) into patch slot `slot`,
+    // as runs: zeros (padding) and contiguous input bytes, each 4 taps per step once
+    // the tap index is a multiple of 4.
     @inline(__always)
     func gather(_ outY: Int, _ outX: Int, slot: Int) {
         let originY = outY * g.strideHeight - g.padTop
         let originX = outX * g.strideWidth - g.padLeft
-        let words = UnsafeMutableRawPointer(patch).assumingMemoryBound(to: UInt32.self) + 2 * slot
+        let words = UnsafeMutableRawPointer(patch).assumingMemoryBound(to: UInt32.self) + 2 &* slot
         var t = 0
+        // `count` taps of padding.
+        @inline(__always)
+        func zeros(_ count: Int) {
+            let end = t &+ count
+            while t < end && t & 3 != 0 { patch[dualPatchIndex(t, slot: slot)] = 0; t &+= 1 }
+            while t &+ 4 <= end { let w = words + t; w[0] = 0; w[1] = 0; t &+= 4 }
+            while t < end { patch[dualPatchIndex(t, slot: slot)] = 0; t &+= 1 }
+        }
+        // `count` taps from the contiguous bytes at `src`.
+        @inline(__always)
+        func copy(_ src: UnsafePointer<Int8>, _ count: Int) {
+            var src = src
+            let end = t &+ count
+            while t < end && t & 3 != 0 {
+                patch[dualPatchIndex(t, slot: slot)] = Int16(src.pointee) &- zeroPoint
+                src += 1; t &+= 1
+            }
+            while t &+ 4 <= end {
+                let v = loadWord(UnsafeRawPointer(src))
+                let w = words + t   // group t/4 starts at word t; this slot's pair at +2·slot
+                w[0] = addSignExtendedBytesLow(negativeZeroPoint, v)
+                w[1] = addSignExtendedBytesHigh(negativeZeroPoint, v)
+                src += 4; t &+= 4
+            }
+            while t < end {
+                patch[dualPatchIndex(t, slot: slot)] = Int16(src.pointee) &- zeroPoint
+                src += 1; t &+= 1
+            }
+        }
+        // Kernel columns left of the input, inside it, right of it (same for every row).
+        let left = min(max(0 &- originX, 0), g.kernelWidth)
+        let right = min(max(originX &+ g.kernelWidth &- inputLayout.width, 0), g.kernelWidth &- left)
+        let inside = g.kernelWidth &- left &- right
+        let contiguous = inputLayout.pixelStride == channels
+        if contiguous && inside == g.kernelWidth && originY >= 0 && originY &+ g.kernelHeight <= inputLayout.height {
+            // Inside the input (the common case): one run per kernel row.
+            var row = input + (originY &* inputLayout.width &+ originX) &* channels
+            let rowStride = inputLayout.width &* channels
+            for _ in 0..<g.kernelHeight { copy(row, rowLength); row += rowStride }
+            return
+        }
         for ky in 0..<g.kernelHeight {
-            let y = originY + ky
-            let end = t + rowLength
+            let y = originY &+ ky
             if y < 0 || y >= inputLayout.height {
-                while t < end { patch[dualPatchIndex(t, slot: slot)] = 0; t += 1 }
+                zeros(rowLength)
                 continue
             }
-            let row = input + y * inputLayout.width * inputLayout.pixelStride
-            if originX >= 0 && originX + g.kernelWidth <= inputLayout.width && inputLayout.pixelStride == channels {
-                // One contiguous run: scalar up to a group boundary, then 4 taps per step.
-                var src = row + originX * channels
-                while t < end && t & 3 != 0 {
-                    patch[dualPatchIndex(t, slot: slot)] = Int16(src.pointee) &- zeroPoint
-                    src += 1; t += 1
-                }
-                while t + 4 <= end {
-                    let v = loadWord(UnsafeRawPointer(src))
-                    let w = words + t   // group t/4 starts at word t; this slot's pair at +2·slot
-                    w[0] = addSignExtendedBytesLow(negativeZeroPoint, v)
-                    w[1] = addSignExtendedBytesHigh(negativeZeroPoint, v)
-                    src += 4; t += 4
-                }
-                while t < end {
-                    patch[dualPatchIndex(t, slot: slot)] = Int16(src.pointee) &- zeroPoint
-                    src += 1; t += 1
-                }
-                continue
+            let row = input + y &* inputLayout.width &* inputLayout.pixelStride
+            zeros(left &* channels)
+            if contiguous {
+                copy(row + (originX &+ left) &* channels, inside &* channels)
+            } else {
+                var src = row + (originX &+ left) &* inputLayout.pixelStride
+                for _ in 0..<inside { copy(src, channels); src += inputLayout.pixelStride }
             }
-            for kx in 0..<g.kernelWidth {
-                let x = originX + kx
-                if x < 0 || x >= inputLayout.width {
-                    for _ in 0..<channels { patch[dualPatchIndex(t, slot: slot)] = 0; t += 1 }
-                } else {
-                    let src = row + x * inputLayout.pixelStride
-                    for c in 0..<channels {
-                        patch[dualPatchIndex(t, slot: slot)] = Int16(src[c]) &- zeroPoint
-                        t += 1
-                    }
-                }
-            }
+            zeros(right &* channels)
         }
     }
 
     let outputChannels = outputLayout.channels
+    let fast = ChannelRequantization.allFast(q, channels: outputChannels, bias: bias, taps: taps)
+    let zeroPointTerm = ChannelRequantization.fastZeroPointTerm(q.zeroPoint)
     let pixels = outputLayout.height * outputLayout.width
     let patchWords = UnsafeRawPointer(patch).assumingMemoryBound(to: UInt32.self)
     var pixel = 0, outY = 0, outX = 0
@@ -137,12 +157,25 @@ func convolveDualMultiply(
                 a1 = dualMultiplyAdd(h1, x[1], dualMultiplyAdd(l1, x[0], a1))
                 b1Acc = dualMultiplyAdd(h1, x[3], dualMultiplyAdd(l1, x[2], b1Acc))
             }
-            let r0 = ChannelRequantization(q, channel: k), r1 = ChannelRequantization(q, channel: k + 1)
-            outA[k] = Int8(truncatingIfNeeded: r0.output(a0))
-            outA[k + 1] = Int8(truncatingIfNeeded: r1.output(a1))
-            if hasB {
-                outB[k] = Int8(truncatingIfNeeded: r0.output(b0Acc))
-                outB[k + 1] = Int8(truncatingIfNeeded: r1.output(b1Acc))
+            if fast {
+                let m0 = q.multipliers[k], m1 = q.multipliers[k + 1]
+                let s0 = 0 &- q.shifts[k], s1 = 0 &- q.shifts[k + 1]
+                let o0 = ChannelRequantization.fastOffset(shift: q.shifts[k], zeroPointTerm: zeroPointTerm)
+                let o1 = ChannelRequantization.fastOffset(shift: q.shifts[k + 1], zeroPointTerm: zeroPointTerm)
+                outA[k] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(a0, multiplier: m0, rightShift: s0, offset: o0))
+                outA[k + 1] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(a1, multiplier: m1, rightShift: s1, offset: o1))
+                if hasB {
+                    outB[k] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(b0Acc, multiplier: m0, rightShift: s0, offset: o0))
+                    outB[k + 1] = Int8(truncatingIfNeeded: ChannelRequantization.fastOutput(b1Acc, multiplier: m1, rightShift: s1, offset: o1))
+                }
+            } else {
+                let r0 = ChannelRequantization(q, channel: k), r1 = ChannelRequantization(q, channel: k + 1)
+                outA[k] = Int8(truncatingIfNeeded: r0.output(a0))
+                outA[k + 1] = Int8(truncatingIfNeeded: r1.output(a1))
+                if hasB {
+                    outB[k] = Int8(truncatingIfNeeded: r0.output(b0Acc))
+                    outB[k + 1] = Int8(truncatingIfNeeded: r1.output(b1Acc))
+                }
             }
             k += 2
         }
@@ -164,9 +197,9 @@ func convolveDualMultiply(
                 a0 = dualMultiplyAdd(h0, x[1], dualMultiplyAdd(l0, x[0], a0))
                 b0Acc = dualMultiplyAdd(h0, x[3], dualMultiplyAdd(l0, x[2], b0Acc))
             }
-            let r0 = ChannelRequantization(q, channel: k)
-            outA[k] = Int8(truncatingIfNeeded: r0.output(a0))
-            if hasB { outB[k] = Int8(truncatingIfNeeded: r0.output(b0Acc)) }
+            let r0 = ChannelRequantization(q, channel: k, accumulatorBound: fast ? 0 : Int.max)
+            outA[k] = Int8(truncatingIfNeeded: r0.anyOutput(a0))
+            if hasB { outB[k] = Int8(truncatingIfNeeded: r0.anyOutput(b0Acc)) }
         }
         pixel += hasB ? 2 : 1
     }

@@ -35,6 +35,26 @@ func dualMultiplyAdd(_ a: UInt32, _ b: UInt32, _ acc: Int32) -> Int32 {
     #endif
 }
 
+/// SMLABT: `acc + lo(a)·hi(b)`, the halfwords signed, wrapping.
+@inline(__always)
+func multiplyAddLowHigh(_ a: UInt32, _ b: UInt32, _ acc: Int32) -> Int32 {
+    #if MINNOW_ARM_DSP
+    return Int32(Builtin.int_arm_smlabt(a._value, b._value, acc._value))
+    #else
+    return acc &+ Int32(Int16(truncatingIfNeeded: a)) &* Int32(Int16(truncatingIfNeeded: b >> 16))
+    #endif
+}
+
+/// SMLATB: `acc + hi(a)·lo(b)`, the halfwords signed, wrapping.
+@inline(__always)
+func multiplyAddHighLow(_ a: UInt32, _ b: UInt32, _ acc: Int32) -> Int32 {
+    #if MINNOW_ARM_DSP
+    return Int32(Builtin.int_arm_smlatb(a._value, b._value, acc._value))
+    #else
+    return acc &+ Int32(Int16(truncatingIfNeeded: a >> 16)) &* Int32(Int16(truncatingIfNeeded: b))
+    #endif
+}
+
 /// SXTB16: bytes 0 and 2 of `x`, sign-extended, as a pair.
 @inline(__always)
 func signExtendBytesLow(_ x: UInt32) -> UInt32 {
@@ -117,9 +137,15 @@ struct ChannelRequantization {
     var zeroPoint: Int32
     var lower: Int32
     var upper: Int32
+    /// Whether `fastOutput` is exact for this channel (see there).
+    var isFast: Bool
+    /// `fastOutput`'s high-word addend: 2^(r−1) + zeroPoint·2^r (r = rightShift).
+    var fastOffset: Int32
 
+    /// `accumulatorBound`: a bound on |acc| for every accumulator this channel will
+    /// requantize (bias included); `fastOutput` needs |acc| < 2^29 (see there).
     @inline(__always)
-    init(_ q: OutputQuantization, channel: Int) {
+    init(_ q: OutputQuantization, channel: Int, accumulatorBound: Int = Int.max) {
         let shift = q.shifts[channel]
         multiplier = q.multipliers[channel]
         leftShift = shift > 0 ? shift : 0
@@ -129,6 +155,81 @@ struct ChannelRequantization {
         zeroPoint = q.zeroPoint
         lower = q.activationMin
         upper = q.activationMax
+        isFast = rightShift >= 1 && rightShift <= 21 && leftShift == 0 && accumulatorBound < 1 << 29
+            && lower == -128 && upper == 127
+        fastOffset = isFast ? Self.fastOffset(rightShift: rightShift, zeroPoint: zeroPoint) : 0
+    }
+
+    /// `output(acc)` in 6 instructions when `isFast` (right shift r in 1...21, no left
+    /// shift, |acc| < 2^29, activation range the whole int8 range).
+    ///
+    /// With h = SRDHM(acc, M) = floor((acc·M + 2^30) / 2^31) (`output(_:)`), the
+    /// rounding right shift (half away from zero) is floor((h + 2^(r−1) − [h < 0]) / 2^r);
+    /// nested floors by powers of two merge, so the result is
+    /// floor((acc·M + 2^30 + (2^(r−1) − [h < 0])·2^31) / 2^(31+r)). [h < 0] may be
+    /// replaced by [acc < 0] (M ≥ 0): they differ only when acc < 0 and h = 0, and
+    /// then both give 0. Doubled, that is floor(Y / 2^(32+r)) with
+    /// Y = 2acc·M + 2^31 + (2^(r−1) − [acc < 0] + zeroPoint·2^r)·2^32 (the zero point
+    /// folded in): the high word of one `smlal` (low word 2^31), shifted right by r.
+    /// The bounds keep 2acc and that high word within 32 bits; the clamp to the
+    /// int8 range is one `ssat`.
+    @inline(__always)
+    func fastOutput(_ acc: Int32) -> Int32 {
+        fastOutput(acc, multiplier: multiplier)
+    }
+
+    /// `fastOutput(_:)` with the multiplier passed in.
+    @inline(__always)
+    func fastOutput(_ acc: Int32, multiplier: Int32) -> Int32 {
+        Self.fastOutput(acc, multiplier: multiplier, rightShift: rightShift, offset: fastOffset)
+    }
+
+    /// `fastOffset` for right shift `r` (1...21) and output zero point `zeroPoint`.
+    @inline(__always)
+    static func fastOffset(rightShift r: Int32, zeroPoint: Int32) -> Int32 {
+        (1 &<< (r &- 1)) &+ zeroPoint &* (1 &<< r)
+    }
+
+    /// `fastOffset(rightShift: −shift, zeroPoint:)` with `zeroPointTerm` =
+    /// `fastZeroPointTerm(zeroPoint)`: (2·zeroPoint + 1)·2^(r−1), and r − 1 = ~shift.
+    @inline(__always)
+    static func fastOffset(shift: Int32, zeroPointTerm: Int32) -> Int32 {
+        zeroPointTerm &<< ~shift
+    }
+
+    /// 2·zeroPoint + 1 (see `fastOffset(shift:zeroPointTerm:)`).
+    @inline(__always)
+    static func fastZeroPointTerm(_ zeroPoint: Int32) -> Int32 {
+        zeroPoint &* 2 &+ 1
+    }
+
+    /// Whether every channel of a layer takes `fastOutput`: each accumulator is
+    /// `bias[k]` plus `taps` int8 products (see `accumulatorBound`).
+    static func allFast(_ q: OutputQuantization, channels: Int, bias: UnsafePointer<Int32>?, taps: Int) -> Bool {
+        guard q.activationMin == -128 && q.activationMax == 127 else { return false }
+        for k in 0..<channels {
+            let s = q.shifts[k]
+            if s > -1 || s < -21 || accumulatorBound(bias: bias?[k] ?? 0, taps: taps) >= 1 << 29 { return false }
+        }
+        return true
+    }
+
+    /// `fastOutput` from its parts (`rightShift` = −shift, `offset` = `fastOffset(...)`).
+    @inline(__always)
+    static func fastOutput(_ acc: Int32, multiplier: Int32, rightShift: Int32, offset fastOffset: Int32) -> Int32 {
+        let (high, low) = (acc &<< 1).multipliedFullWidth(by: multiplier)
+        // + 2^31 in the low word, its carry into the high word: with a constant LLVM
+        // folds the carry to `low >> 31` (smull, add, add); with this value (2^31 as
+        // M ≥ 0, but opaque to the optimizer) the whole sum becomes one `smlal`.
+        let (_, carry) = low.addingReportingOverflow(0x8000_0000 | UInt32(bitPattern: multiplier &>> 31))
+        let hi = high &+ fastOffset &+ (acc &>> 31) &+ (carry ? 1 : 0)
+        return saturateInt8(hi &>> rightShift)
+    }
+
+    /// `fastOutput` or `output`, whichever applies.
+    @inline(__always)
+    func anyOutput(_ acc: Int32) -> Int32 {
+        isFast ? fastOutput(acc) : output(acc)
     }
 
     /// The clamped int8 output value (as Int32) for accumulator `acc`.
@@ -150,6 +251,21 @@ struct ChannelRequantization {
         let rounded = (h &>> rightShift) &+ Int32(bitPattern: UInt32(bitPattern: threshold &- remainder) >> 31)
         return clamp(rounded &+ zeroPoint, lower, upper)
     }
+}
+
+/// `x` clamped to −128...127: one `ssat` on ARM.
+@inline(__always)
+func saturateInt8(_ x: Int32) -> Int32 {
+    x < -128 ? -128 : (x > 127 ? 127 : x)
+}
+
+/// A bound on |accumulator| of an int8 dot product of `taps` terms plus `bias`
+/// (|input − zeroPoint| ≤ 255, |weight| ≤ 128), saturating at `Int.max`.
+@inline(__always)
+func accumulatorBound(bias: Int32, taps: Int) -> Int {
+    // Both limits keep the sum below 2^31 (Int is 32 bits on Cortex-M); anything larger is "unbounded".
+    guard bias.magnitude < 1 << 29, taps >= 0, taps < 1 << 14 else { return Int.max }
+    return Int(bias.magnitude) + taps * 32_640
 }
 
 /// Scratch bytes the dual-multiply kernel of a layer needs (0 where none

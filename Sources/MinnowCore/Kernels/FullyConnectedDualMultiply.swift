@@ -32,6 +32,17 @@ func fullyConnectedDualMultiply(
         x[2 * fullGroups + 1] = pairOf(values.1, values.3)
     }
     let words = UnsafePointer(x)
+    let fast = ChannelRequantization.allFast(q, channels: outputCount, bias: bias, taps: inputCount)
+    @inline(__always)
+    func requantize(_ acc: Int32, _ o: Int) -> Int32 {
+        if fast {
+            let s = q.shifts[o]
+            return ChannelRequantization.fastOutput(
+                acc, multiplier: q.multipliers[o], rightShift: 0 &- s,
+                offset: ChannelRequantization.fastOffset(shift: s, zeroPointTerm: ChannelRequantization.fastZeroPointTerm(q.zeroPoint)))
+        }
+        return ChannelRequantization(q, channel: o).output(acc)
+    }
     var o = 0
     while o + 2 <= outputCount {
         var a0 = bias?[o] ?? 0, a1 = bias?[o + 1] ?? 0
@@ -51,8 +62,8 @@ func fullyConnectedDualMultiply(
             a0 = dualMultiplyAdd(signExtendBytesHigh(v0), p[1], dualMultiplyAdd(signExtendBytesLow(v0), p[0], a0))
             a1 = dualMultiplyAdd(signExtendBytesHigh(v1), p[1], dualMultiplyAdd(signExtendBytesLow(v1), p[0], a1))
         }
-        output[o] = Int8(truncatingIfNeeded: ChannelRequantization(q, channel: o).output(a0))
-        output[o + 1] = Int8(truncatingIfNeeded: ChannelRequantization(q, channel: o + 1).output(a1))
+        output[o] = Int8(truncatingIfNeeded: requantize(a0, o))
+        output[o + 1] = Int8(truncatingIfNeeded: requantize(a1, o + 1))
         o += 2
     }
     if o < outputCount {
@@ -68,7 +79,7 @@ func fullyConnectedDualMultiply(
             let v0 = loadPartialWord(w0.assumingMemoryBound(to: Int8.self), count: partial)
             a0 = dualMultiplyAdd(signExtendBytesHigh(v0), p[1], dualMultiplyAdd(signExtendBytesLow(v0), p[0], a0))
         }
-        output[o] = Int8(truncatingIfNeeded: ChannelRequantization(q, channel: o).output(a0))
+        output[o] = Int8(truncatingIfNeeded: requantize(a0, o))
     }
 }
 
