@@ -56,7 +56,8 @@ public enum PackedWeights {
     @inline(__always)
     static func bandValues(_ model: Model, _ layer: LayerInfo) -> Int {
         if usesRowPooling(model, layer) {
-            return (poolingRowTempBytes(inputLayout: model.tensor(layer.input(0)).layout) + 1) / 2
+            return (poolingRowTempBytes(inputLayout: model.tensor(layer.input(0)).layout, geometry: layer.geometry,
+                                        outputWidth: model.tensor(layer.output).layout.width) + 1) / 2
         }
         return layer.opcode == .convolution
             ? packedBandValues(geometry: layer.geometry, outputWidth: model.tensor(layer.output).layout.width,

@@ -154,13 +154,14 @@ extension OptimizedKernelTests {
         var rng = SeededGenerator(seed: 6060)
         for trial in 0..<400 {
             let kh = Int.random(in: 1...4, using: &rng), kw = Int.random(in: 1...4, using: &rng)
-            let sh = Int.random(in: 1...3, using: &rng), sw = Int.random(in: 1...3, using: &rng)
+            let sh = Int.random(in: 1...3, using: &rng), sw = trial % 2 == 1 ? 1 : Int.random(in: 1...3, using: &rng)
             let inPlace = trial % 4 == 0
             let padTop = inPlace ? 0 : Int.random(in: 0..<kh, using: &rng)
             let padLeft = inPlace ? 0 : Int.random(in: 0..<kw, using: &rng)
             let h = Int.random(in: kh...11, using: &rng), w = Int.random(in: kw...11, using: &rng)
             let c = Int.random(in: 1...20, using: &rng)
-            let outH = (h + padTop - kh) / sh + 1, outW = (w + padLeft - kw) / sw + 1
+            let padRight = inPlace ? 0 : Int.random(in: 0..<kw, using: &rng)
+            let outH = (h + padTop - kh) / sh + 1, outW = (w + padLeft + padRight - kw) / sw + 1
             let inLayout = FeatureMapLayout(height: h, width: w, channels: c)
             let outStride = inPlace ? c : c + (trial % 3 == 0 ? 2 : 0)
             let outLayout = FeatureMapLayout(height: outH, width: outW, channels: c, pixelStride: outStride)
@@ -176,7 +177,7 @@ extension OptimizedKernelTests {
                                       output: o.baseAddress!, outputLayout: outLayout, activationMin: Int32(lo), activationMax: 127)
                     }
                 }
-                var temp = [Int8](repeating: 0, count: poolingRowTempBytes(inputLayout: inLayout))
+                var temp = [Int8](repeating: 0, count: poolingRowTempBytes(inputLayout: inLayout, geometry: g, outputWidth: outW))
                 var buffer = inPlace ? input : [Int8](repeating: 0, count: outLayout.extentBytes)
                 var source = input
                 source.withUnsafeMutableBufferPointer { s in
