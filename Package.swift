@@ -20,8 +20,12 @@ let vectorISA: [SwiftSetting] = []
 /// The int8 kernels and the float trainer are hot loops: they are compiled with
 /// optimisation even in debug builds, so `swift run` and `swift test` are usable
 /// without `-c release`. `-enable-testing` still lets tests use `@testable`.
+/// Whole-module optimisation too: without it (SwiftPM's debug default) helpers
+/// in one file are not inlined into kernels in another, and `swift run
+/// firmware-sim run` measured 66 µs per LeNet-5 image instead of 19 µs.
+/// (Multi-threaded WMO: single-threaded WMO clashes with SwiftPM's index store.)
 let optimized: [SwiftSetting] = [
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-O", "-whole-module-optimization", "-num-threads", "2"], .when(configuration: .debug)),
 ] + vectorISA
 
 let package = Package(
