@@ -7,18 +7,21 @@
 ///            + other element work × cyclesPerElement       (pool taps, concat/add/relu/softmax elements)
 ///            + cyclesPerLayer                              (dispatch, loop set-up)
 ///
-/// time = cycles / clock. The figures are *assumptions* for a scalar int8
-/// engine compiled with Embedded Swift (`-Osize`). QEMU instruction counts of
-/// the Cortex-M4 build (docs/cortex-m.md) give 6.32 instructions per MAC
-/// (ldrsb, ldrsb, sub, mla, subs, bne) and 51.5 per requantization; as
-/// cycles that is ≈ 7 per MAC on a Cortex-M4 (loads 2 cycles, taken branch
-/// 2–3) and ≈ 55 per requantization, ≈ 3 and ≈ 30 on the dual-issue
-/// Cortex-M7, ≈ 10 and ≈ 120 on a Cortex-M0+ (no MLA, only register-offset
-/// LDRSB, the 64-bit multiply of requantization in software). Flash wait states
-/// are taken as hidden by the ART accelerator / caches. Hand-tuned SIMD
-/// kernels (CMSIS-NN, SMLAD) reach ≈ 1–2 cycles per MAC on an M4: these
-/// estimates are an upper bound for them. Replace a core's figures with
-/// measured ones by passing a different `LatencyModel` (or `--cycles-per-mac`).
+/// time = cycles / clock. The figures are *assumptions* fitted to this
+/// project's Cortex-M4 build (Embedded Swift, `-Osize`, the SMLAD
+/// dual-multiply kernels): QEMU counts LeNet-5 at 1,006,778 instructions —
+/// about 1.8 per MAC in the convolution and dense loops, 12–20 per
+/// requantized convolution output (57 per dense output), 17–24 per pooling
+/// tap (docs/cortex-m.md §10). As cycles on a Cortex-M4 (loads 2 cycles,
+/// SMLAD/SMLAL 1, taken branch 2–3) that is ≈ 2 per MAC, ≈ 20 per
+/// requantization and ≈ 20 per pooling tap; ≈ 1, 10 and 10 on the
+/// dual-issue Cortex-M7; a Cortex-M0+ has no DSP instructions and runs the
+/// scalar loops: ≈ 10 per MAC and ≈ 120 per requantization (no MLA, the
+/// 64-bit multiply in software). Flash wait states are taken as hidden by the
+/// ART accelerator / caches. `firmware-sim run --qemu` replaces the estimate
+/// with the exact instruction count on an M4 board; replace a core's figures
+/// with measured ones by passing a different `LatencyModel` (or
+/// `--cycles-per-mac`).
 public struct LatencyModel: Equatable, Sendable {
     public var cyclesPerMAC: Double
     public var cyclesPerRequantize: Double
@@ -43,10 +46,10 @@ public struct LatencyModel: Equatable, Sendable {
             return LatencyModel(cyclesPerMAC: 10, cyclesPerRequantize: 120, cyclesPerElement: 6, cyclesPerLayer: 2000,
                                 basis: "assumed: scalar int8 loop on Cortex-M0+ (no MLA, 64-bit multiply in software)")
         case .cortexM4F:
-            return LatencyModel(cyclesPerMAC: 7, cyclesPerRequantize: 55, cyclesPerElement: 4, cyclesPerLayer: 1000,
-                                basis: "assumed from QEMU counts of the M4 build: 6.32 instructions/MAC, 51.5/requantize; no SIMD")
+            return LatencyModel(cyclesPerMAC: 2, cyclesPerRequantize: 20, cyclesPerElement: 20, cyclesPerLayer: 1000,
+                                basis: "fitted to QEMU counts of the M4 build (SMLAD kernels): 1.8 instructions/MAC, 12-57/requantize, 17-24/pool tap")
         case .cortexM7:
-            return LatencyModel(cyclesPerMAC: 3, cyclesPerRequantize: 30, cyclesPerElement: 2, cyclesPerLayer: 1000,
+            return LatencyModel(cyclesPerMAC: 1, cyclesPerRequantize: 10, cyclesPerElement: 10, cyclesPerLayer: 1000,
                                 basis: "assumed: the M4 instruction counts on a dual-issue Cortex-M7")
         }
     }
