@@ -8,7 +8,7 @@ import PackageDescription
 /// and the requantization into `vpmuldq`/`vpsravd`. Without it the same Swift
 /// gives SSE2 code that is 1.3-2x slower. Other architectures use their defaults.
 /// MINNOW_AVX2 lets the packed kernels name `vpmaddwd` through its LLVM
-/// intrinsic (Sources/MinnowCore/Kernels/PairMultiplyAdd.swift), which needs
+/// intrinsic (Sources/MinnowCore/Kernels/VectorPrimitives.swift), which needs
 /// the Builtin module.
 #if arch(x86_64)
 let vectorISA: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-enable-builtin-module"]),

@@ -67,43 +67,24 @@ import Testing
     static func checkConvolutions(seed: UInt64, trials: Int, singleChannel: Bool, kernel: (Int, Int)? = nil) {
         var rng = SeededGenerator(seed: seed)
         for trial in 0..<trials {
-            var kh = Int.random(in: 1...6, using: &rng), kw = Int.random(in: 1...6, using: &rng)
-            if let kernel { (kh, kw) = kernel }
-            let sh = Int.random(in: 1...3, using: &rng), sw = singleChannel ? 1 : Int.random(in: 1...3, using: &rng)
-            let c = singleChannel ? 1 : Int.random(in: 1...19, using: &rng), k = Int.random(in: 1...9, using: &rng)
-            let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
-            let padBottom = Int.random(in: 0..<kh, using: &rng), padRight = Int.random(in: 0..<kw, using: &rng)
-            let h = Int.random(in: max(1, kh - padTop - padBottom)...13, using: &rng)
-            let w = Int.random(in: max(1, kw - padLeft - padRight)...13, using: &rng)
-            let outH = (h + padTop + padBottom - kh) / sh + 1, outW = (w + padLeft + padRight - kw) / sw + 1
-            let stride = c + (trial % 3 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
-            let outStride = k + (trial % 4 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
-            let inLayout = FeatureMapLayout(height: h, width: w, channels: c, pixelStride: stride)
-            let outLayout = FeatureMapLayout(height: outH, width: outW, channels: k, pixelStride: outStride)
-            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
-            // Exactly the weights (no slack after the last row: a read past it would be caught by ASan).
-            let weights = (0..<(k * kh * kw * c)).map { _ in Int8.random(in: -127...127, using: &rng) }
-            let bias: [Int32]? = trial % 5 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
-            var (m, s) = Self.randomMultipliers(k, &rng)
-            if trial % 4 == 1 { s = s.map { min($0, -1) } }   // every channel right-shifting: the layer-wide fast path
-            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
+            let c = singleChannel ? 1 : Int.random(in: 1...19, using: &rng)
             // Every other trial the whole int8 range (the requantization's fast path).
             let fullRange = trial % 2 == 1
             let lo = fullRange ? -128 : Int32.random(in: -128...0, using: &rng)
             let hi = fullRange ? 127 : Int32.random(in: lo...127, using: &rng)
-            let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
-                                   padTop: padTop, padLeft: padLeft)
-            let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
-                                     outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
-                                     min: lo, max: hi, kernels: .reference)
-            let dual = convolveDual(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
-                                    outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
-                                    min: lo, max: hi, singleChannel: singleChannel)
-            for p in 0..<(outH * outW) {
-                for ch in 0..<k where reference[p * outStride + ch] != dual[p * outStride + ch] {
-                    Issue.record("trial \(trial): \(kh)x\(kw)/\(sh)x\(sw) pad \(padTop),\(padLeft) c=\(c) k=\(k) \(h)x\(w): pixel \(p) channel \(ch): \(reference[p * outStride + ch]) vs \(dual[p * outStride + ch])")
-                    return
-                }
+            var t = ConvolutionCase(using: &rng, kernel: kernel, kernelSizes: 1...6, strideWidth: singleChannel ? 1 : nil,
+                                    inputChannels: c, outputChannels: Int.random(in: 1...9, using: &rng), maxExtent: 13,
+                                    inputPixelGap: trial % 3 == 0, outputPixelGap: trial % 4 == 0,
+                                    withBias: trial % 5 != 0, activation: (lo, hi))
+            (t.multipliers, t.shifts) = Self.randomMultipliers(t.outLayout.channels, &rng)
+            if trial % 4 == 1 { t.shifts = t.shifts.map { min($0, -1) } }   // every channel right-shifting: the layer-wide fast path
+            let dual = convolveDual(t.input, t.inLayout, inputZeroPoint: t.inputZeroPoint, weights: t.weights, bias: t.bias,
+                                    geometry: t.geometry, outLayout: t.outLayout, multipliers: t.multipliers,
+                                    shifts: t.shifts, outputZeroPoint: t.outputZeroPoint,
+                                    min: t.activationMin, max: t.activationMax, singleChannel: singleChannel)
+            if let problem = t.mismatch(t.reference(), dual) {
+                Issue.record("trial \(trial): \(problem)")
+                return
             }
         }
     }

@@ -12,38 +12,17 @@ import Testing
     @Test func convolutionMatchesReference() {
         var rng = SeededGenerator(seed: 2024)
         for trial in 0..<300 {
-            let kh = Int.random(in: 1...5, using: &rng), kw = Int.random(in: 1...5, using: &rng)
-            let sh = Int.random(in: 1...3, using: &rng), sw = trial % 2 == 1 ? 1 : Int.random(in: 1...3, using: &rng)
-            let c = trial % 3 == 1 ? 1 : Int.random(in: 1...19, using: &rng), k = Int.random(in: 1...17, using: &rng)
-            let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
-            let padBottom = Int.random(in: 0..<kh, using: &rng), padRight = Int.random(in: 0..<kw, using: &rng)
-            let h = Int.random(in: max(1, kh - padTop - padBottom)...12, using: &rng)
-            let w = Int.random(in: max(1, kw - padLeft - padRight)...12, using: &rng)
-            let outH = (h + padTop + padBottom - kh) / sh + 1, outW = (w + padLeft + padRight - kw) / sw + 1
-            let stride = c + (trial % 3 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
-            let outStride = k + (trial % 4 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
-            let inLayout = FeatureMapLayout(height: h, width: w, channels: c, pixelStride: stride)
-            let outLayout = FeatureMapLayout(height: outH, width: outW, channels: k, pixelStride: outStride)
-            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
-            let weights = (0..<(k * kh * kw * c)).map { _ in Int8.random(in: -127...127, using: &rng) }
-            let bias: [Int32]? = trial % 5 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
-            let (m, s) = Self.randomMultipliers(k, &rng)
-            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
-            let lo = Int32.random(in: -128...0, using: &rng)
-            let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
-                                   padTop: padTop, padLeft: padLeft)
-            let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
-                                     outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
-                                     min: lo, max: 127, kernels: .reference)
-            let optimized = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
-                                     outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
-                                     min: lo, max: 127, kernels: .optimized)
-            // Compare the written elements only (slices leave gaps between pixels).
-            for p in 0..<(outH * outW) {
-                for ch in 0..<k where reference[p * outStride + ch] != optimized[p * outStride + ch] {
-                    Issue.record("trial \(trial): \(kh)x\(kw)/\(sh)x\(sw) pad \(padTop),\(padLeft) c=\(c) k=\(k): pixel \(p) channel \(ch): \(reference[p * outStride + ch]) vs \(optimized[p * outStride + ch])")
-                    return
-                }
+            let c = trial % 3 == 1 ? 1 : Int.random(in: 1...19, using: &rng)
+            let t = ConvolutionCase(using: &rng, strideWidth: trial % 2 == 1 ? 1 : nil, inputChannels: c,
+                                    outputChannels: Int.random(in: 1...17, using: &rng),
+                                    inputPixelGap: trial % 3 == 0, outputPixelGap: trial % 4 == 0, withBias: trial % 5 != 0)
+            let optimized = convolve(t.input, t.inLayout, inputZeroPoint: t.inputZeroPoint, weights: t.weights, bias: t.bias,
+                                     geometry: t.geometry, outLayout: t.outLayout, multipliers: t.multipliers,
+                                     shifts: t.shifts, outputZeroPoint: t.outputZeroPoint,
+                                     min: t.activationMin, max: t.activationMax, kernels: .optimized)
+            if let problem = t.mismatch(t.reference(), optimized) {
+                Issue.record("trial \(trial): \(problem)")
+                return
             }
         }
     }

@@ -11,67 +11,39 @@ import Testing
     @Test func packedConvolutionMatchesReference() {
         var rng = SeededGenerator(seed: 4242)
         for trial in 0..<400 {
-            let kh = Int.random(in: 1...5, using: &rng), kw = Int.random(in: 1...5, using: &rng)
-            let sh = Int.random(in: 1...3, using: &rng), sw = Int.random(in: 1...3, using: &rng)
             let c = trial % 3 == 1 ? 1 : Int.random(in: 1...19, using: &rng)
             let k = [1, 6, 8, 16, 17, 24, Int.random(in: 1...40, using: &rng)][trial % 7]
-            let padTop = Int.random(in: 0..<kh, using: &rng), padLeft = Int.random(in: 0..<kw, using: &rng)
-            let padBottom = Int.random(in: 0..<kh, using: &rng), padRight = Int.random(in: 0..<kw, using: &rng)
-            let h = Int.random(in: max(1, kh - padTop - padBottom)...13, using: &rng)
-            let w = Int.random(in: max(1, kw - padLeft - padRight)...13, using: &rng)
-            let outH = (h + padTop + padBottom - kh) / sh + 1, outW = (w + padLeft + padRight - kw) / sw + 1
-            let stride = c + (trial % 4 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
-            let outStride = k + (trial % 5 == 0 ? Int.random(in: 1...5, using: &rng) : 0)
-            let inLayout = FeatureMapLayout(height: h, width: w, channels: c, pixelStride: stride)
-            let outLayout = FeatureMapLayout(height: outH, width: outW, channels: k, pixelStride: outStride)
-            let input = (0..<inLayout.extentBytes).map { _ in Int8.random(in: -128...127, using: &rng) }
-            let weights = (0..<(k * kh * kw * c)).map { _ in Int8.random(in: -127...127, using: &rng) }
-            let bias: [Int32]? = trial % 6 == 0 ? nil : (0..<k).map { _ in Int32.random(in: -50_000...50_000, using: &rng) }
-            let (m, s) = OptimizedKernelTests.randomMultipliers(k, &rng)
-            let zpIn = Int32.random(in: -128...127, using: &rng), zpOut = Int32.random(in: -128...127, using: &rng)
-            let lo = Int32.random(in: -128...0, using: &rng)
-            let g = WindowGeometry(kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
-                                   padTop: padTop, padLeft: padLeft)
-            let reference = convolve(input, inLayout, inputZeroPoint: zpIn, weights: weights, bias: bias, geometry: g,
-                                     outLayout: outLayout, multipliers: m, shifts: s, outputZeroPoint: zpOut,
-                                     min: lo, max: 127, kernels: .reference)
-            var packed = [Int16](repeating: 0, count: packedConvolutionWeightBytes(kernelHeight: kh, rowTaps: kw * c,
-                                                                                   outputChannels: k) / 2)
-            var band = [Int16](repeating: 0, count: packedBandValues(geometry: g, outputWidth: outW, inputChannels: c))
-            var optimized = [Int8](repeating: 0, count: reference.count)
-            weights.withUnsafeBufferPointer { wb in
+            let t = ConvolutionCase(using: &rng, inputChannels: c, outputChannels: k, maxExtent: 13,
+                                    inputPixelGap: trial % 4 == 0, outputPixelGap: trial % 5 == 0, withBias: trial % 6 != 0)
+            let g = t.geometry
+            var packed = [Int16](repeating: 0, count: packedConvolutionWeightBytes(
+                kernelHeight: g.kernelHeight, rowTaps: g.kernelWidth * c, outputChannels: k) / 2)
+            var band = [Int16](repeating: 0, count: packedBandValues(geometry: g, outputWidth: t.outLayout.width,
+                                                                      inputChannels: c))
+            var optimized = [Int8](repeating: 0, count: t.outLayout.extentBytes)
+            t.weights.withUnsafeBufferPointer { wb in
                 packed.withUnsafeMutableBufferPointer { pb in
-                    packConvolutionWeights(wb.baseAddress!, kernelHeight: kh, rowTaps: kw * c, outputChannels: k,
-                                           into: pb.baseAddress!)
+                    packConvolutionWeights(wb.baseAddress!, kernelHeight: g.kernelHeight, rowTaps: g.kernelWidth * c,
+                                           outputChannels: k, into: pb.baseAddress!)
                 }
             }
-            input.withUnsafeBufferPointer { ib in
-                packed.withUnsafeBufferPointer { pb in
-                    m.withUnsafeBufferPointer { mb in
-                        s.withUnsafeBufferPointer { sb in
-                            band.withUnsafeMutableBufferPointer { bb in
-                                optimized.withUnsafeMutableBufferPointer { ob in
-                                    let q = OutputQuantization(multipliers: mb.baseAddress!, shifts: sb.baseAddress!,
-                                                               zeroPoint: zpOut, activationMin: lo, activationMax: 127)
-                                    let out = ob.baseAddress!, bandStart = bb.baseAddress!
-                                    func run(_ b: UnsafePointer<Int32>?) {
-                                        convolvePacked(input: ib.baseAddress!, inputLayout: inLayout, inputZeroPoint: zpIn,
-                                                       packedWeights: pb.baseAddress!, bias: b, geometry: g,
-                                                       output: out, outputLayout: outLayout, quantization: q,
-                                                       band: bandStart)
-                                    }
-                                    if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
-                                }
+            t.withQuantization { q, bias in
+                t.input.withUnsafeBufferPointer { ib in
+                    packed.withUnsafeBufferPointer { pb in
+                        band.withUnsafeMutableBufferPointer { bb in
+                            optimized.withUnsafeMutableBufferPointer { ob in
+                                convolvePacked(input: ib.baseAddress!, inputLayout: t.inLayout, inputZeroPoint: t.inputZeroPoint,
+                                               packedWeights: pb.baseAddress!, bias: bias, geometry: g,
+                                               output: ob.baseAddress!, outputLayout: t.outLayout, quantization: q,
+                                               band: bb.baseAddress!)
                             }
                         }
                     }
                 }
             }
-            for p in 0..<(outH * outW) {
-                for ch in 0..<k where reference[p * outStride + ch] != optimized[p * outStride + ch] {
-                    Issue.record("trial \(trial): \(kh)x\(kw)/\(sh)x\(sw) pad \(padTop),\(padLeft) \(h)x\(w)x\(c) → \(outH)x\(outW)x\(k): pixel \(p) channel \(ch): \(reference[p * outStride + ch]) vs \(optimized[p * outStride + ch])")
-                    return
-                }
+            if let problem = t.mismatch(t.reference(), optimized) {
+                Issue.record("trial \(trial): \(problem)")
+                return
             }
         }
     }

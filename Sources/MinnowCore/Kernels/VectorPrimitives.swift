@@ -1,12 +1,15 @@
-// The one exact int16 pair multiply-add the packed kernels are built on.
+// The vector primitives the host kernels are built on: the exact int16 pair
+// multiply-add, and the lane conversions.
 //
 // With AVX2 (the package's x86_64 build defines MINNOW_AVX2 and passes
-// -enable-builtin-module) it is one `vpmaddwd ymm`: 16 exact MACs per
-// instruction, two per cycle. LLVM does not form `vpmaddwd` from the
+// -enable-builtin-module) `multiplyAddPairs` is one `vpmaddwd ymm`: 16 exact
+// MACs per instruction, two per cycle. LLVM does not form `vpmaddwd` from the
 // equivalent Swift arithmetic inside a loop with several accumulators (its
 // reassociation splits the pair sum into the accumulator chain), so the
-// instruction is named through its LLVM intrinsic. Everywhere else the
-// portable lane arithmetic below gives the same bits.
+// instruction is named through its LLVM intrinsic. The conversions are the
+// generic SIMD initializers' own LLVM operations, spelled out because the
+// generic versions become out-of-line calls inside large kernels. Everywhere
+// else the portable definitions give the same bits.
 #if MINNOW_AVX2
 import Builtin
 #endif
@@ -17,13 +20,9 @@ import Builtin
 @inline(__always)
 func multiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
 #if MINNOW_AVX2
-    var storage = Int32.SIMD8Storage()
-    storage._value = Builtin.int_x86_avx2_pmadd_wd(a._storage._value, b._storage._value)
-    var r = SIMD8<Int32>()
-    r._storage = storage
-    return r
+    unsafeBitCast(Builtin.int_x86_avx2_pmadd_wd(a._storage._value, b._storage._value), to: SIMD8<Int32>.self)
 #else
-    return multiplyAddPairsPortable(a, b)
+    multiplyAddPairsPortable(a, b)
 #endif
 }
 
@@ -44,13 +43,9 @@ func multiplyAddPairsPortable(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<I
 @inline(__always)
 func narrowToInt8(_ r: SIMD8<Int32>) -> SIMD8<Int8> {
 #if MINNOW_AVX2
-    var storage = Int8.SIMD8Storage()
-    storage._value = Builtin.truncOrBitCast_Vec8xInt32_Vec8xInt8(r._storage._value)
-    var v = SIMD8<Int8>()
-    v._storage = storage
-    return v
+    unsafeBitCast(Builtin.truncOrBitCast_Vec8xInt32_Vec8xInt8(r._storage._value), to: SIMD8<Int8>.self)
 #else
-    return SIMD8<Int8>(truncatingIfNeeded: r)
+    SIMD8<Int8>(truncatingIfNeeded: r)
 #endif
 }
 
@@ -58,13 +53,9 @@ func narrowToInt8(_ r: SIMD8<Int32>) -> SIMD8<Int8> {
 @inline(__always)
 func widenToInt16(_ v: SIMD8<Int8>) -> SIMD8<Int16> {
 #if MINNOW_AVX2
-    var storage = Int16.SIMD8Storage()
-    storage._value = Builtin.sextOrBitCast_Vec8xInt8_Vec8xInt16(v._storage._value)
-    var r = SIMD8<Int16>()
-    r._storage = storage
-    return r
+    unsafeBitCast(Builtin.sextOrBitCast_Vec8xInt8_Vec8xInt16(v._storage._value), to: SIMD8<Int16>.self)
 #else
-    return SIMD8<Int16>(truncatingIfNeeded: v)
+    SIMD8<Int16>(truncatingIfNeeded: v)
 #endif
 }
 
@@ -84,13 +75,9 @@ func truncateToInt32(_ x: Float) -> Int32 {
 @inline(__always)
 func widenToInt32(_ v: SIMD8<Int8>) -> SIMD8<Int32> {
 #if MINNOW_AVX2
-    var storage = Int32.SIMD8Storage()
-    storage._value = Builtin.sextOrBitCast_Vec8xInt8_Vec8xInt32(v._storage._value)
-    var r = SIMD8<Int32>()
-    r._storage = storage
-    return r
+    unsafeBitCast(Builtin.sextOrBitCast_Vec8xInt8_Vec8xInt32(v._storage._value), to: SIMD8<Int32>.self)
 #else
-    return SIMD8<Int32>(truncatingIfNeeded: v)
+    SIMD8<Int32>(truncatingIfNeeded: v)
 #endif
 }
 
@@ -98,13 +85,9 @@ func widenToInt32(_ v: SIMD8<Int8>) -> SIMD8<Int32> {
 @inline(__always)
 func widenToInt32(_ v: SIMD8<Int16>) -> SIMD8<Int32> {
 #if MINNOW_AVX2
-    var storage = Int32.SIMD8Storage()
-    storage._value = Builtin.sextOrBitCast_Vec8xInt16_Vec8xInt32(v._storage._value)
-    var r = SIMD8<Int32>()
-    r._storage = storage
-    return r
+    unsafeBitCast(Builtin.sextOrBitCast_Vec8xInt16_Vec8xInt32(v._storage._value), to: SIMD8<Int32>.self)
 #else
-    return SIMD8<Int32>(truncatingIfNeeded: v)
+    SIMD8<Int32>(truncatingIfNeeded: v)
 #endif
 }
 
@@ -114,16 +97,8 @@ func widenToInt32(_ v: SIMD8<Int16>) -> SIMD8<Int32> {
 @inline(__always)
 func truncatedFloatQuotient(_ a: SIMD8<Int32>, _ b: SIMD8<Float>) -> SIMD8<Int32> {
 #if MINNOW_AVX2
-    var numerator = Float.SIMD8Storage()
-    numerator._value = Builtin.sitofp_Vec8xInt32_Vec8xFPIEEE32(a._storage._value)
-    var quotient = SIMD8<Float>()
-    quotient._storage = numerator
-    quotient = quotient / b
-    var storage = Int32.SIMD8Storage()
-    storage._value = Builtin.fptosi_Vec8xFPIEEE32_Vec8xInt32(quotient._storage._value)
-    var r = SIMD8<Int32>()
-    r._storage = storage
-    return r
+    let quotient = unsafeBitCast(Builtin.sitofp_Vec8xInt32_Vec8xFPIEEE32(a._storage._value), to: SIMD8<Float>.self) / b
+    return unsafeBitCast(Builtin.fptosi_Vec8xFPIEEE32_Vec8xInt32(quotient._storage._value), to: SIMD8<Int32>.self)
 #else
     return SIMD8<Int32>(SIMD8<Float>(a) / b, rounding: .towardZero)
 #endif
