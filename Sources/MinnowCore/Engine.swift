@@ -52,6 +52,7 @@ public struct Engine {
         }
         guard UInt(bitPattern: base) % UInt(ModelFormat.alignment) == 0 else { throw .misalignedArena }
         var packed: UnsafeMutableRawPointer? = nil
+        #if !arch(arm)  // Cortex-M: no packed kernels are compiled in (their flash is saved); nothing to pack
         if let packedWeights {
             let required = PackedWeights.bytes(for: model)
             if required > 0 {
@@ -63,6 +64,7 @@ public struct Engine {
                 packed = start
             }
         }
+        #endif
         self.model = model
         self.arena = arena
         self.kernels = kernels
@@ -146,6 +148,7 @@ public struct Engine {
                 multipliers: model.data(l.paramsOffset + 4 * channels, as: Int32.self),
                 shifts: model.data(l.paramsOffset + 8 * channels, as: Int32.self),
                 zeroPoint: outInfo.zeroPoint, activationMin: l.activationMin, activationMax: l.activationMax)
+            #if !arch(arm)
             if kernels == .optimized, let packed = packedWeights {
                 let header = packed.assumingMemoryBound(to: UInt32.self)
                 let offset = Int(header[index])
@@ -158,6 +161,7 @@ public struct Engine {
                     return
                 }
             }
+            #endif
             convolve(input: input, inputLayout: inInfo.layout, inputZeroPoint: inInfo.zeroPoint,
                      weights: model.data(l.weightsOffset, as: Int8.self),
                      bias: model.data(l.paramsOffset, as: Int32.self),
@@ -169,6 +173,7 @@ public struct Engine {
                 multipliers: model.data(l.paramsOffset + 4 * units, as: Int32.self),
                 shifts: model.data(l.paramsOffset + 8 * units, as: Int32.self),
                 zeroPoint: outInfo.zeroPoint, activationMin: l.activationMin, activationMax: l.activationMax)
+            #if !arch(arm)
             if kernels == .optimized, let packed = packedWeights {
                 let header = packed.assumingMemoryBound(to: UInt32.self)
                 let offset = Int(header[index])
@@ -182,6 +187,7 @@ public struct Engine {
                     return
                 }
             }
+            #endif
             fullyConnected(input: input, inputCount: inInfo.layout.elementCount, inputZeroPoint: inInfo.zeroPoint,
                            weights: model.data(l.weightsOffset, as: Int8.self),
                            bias: model.data(l.paramsOffset, as: Int32.self),
@@ -189,6 +195,7 @@ public struct Engine {
                            scratch: arena.baseAddress! + l.scratchOffset, kernels: kernels)
         case .maxPool, .averagePool, .minPool:
             let kind: PoolingKind = l.opcode == .maxPool ? .max : (l.opcode == .averagePool ? .average : .min)
+            #if !arch(arm)
             if kernels == .optimized, kind != .average, inInfo.layout.isContiguous, let packed = packedWeights {
                 let header = packed.assumingMemoryBound(to: UInt32.self)
                 poolMaxMinRows(isMax: kind == .max, input: input, inputLayout: inInfo.layout, geometry: l.geometry,
@@ -198,6 +205,7 @@ public struct Engine {
                                temp: (packed + Int(header[model.layerCount])).assumingMemoryBound(to: Int8.self))
                 return
             }
+            #endif
             pool(kind: kind, input: input, inputLayout: inInfo.layout, geometry: l.geometry,
                  output: output, outputLayout: outInfo.layout,
                  activationMin: l.activationMin, activationMax: l.activationMax, kernels: kernels)

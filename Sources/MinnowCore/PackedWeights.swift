@@ -72,8 +72,12 @@ public enum PackedWeights {
     }
 
     /// Bytes `Engine(model:arena:kernels:packedWeights:)` needs for `model`
-    /// (0 when no layer benefits; `Int.max` if that would overflow).
+    /// (0 when no layer benefits — always on 32-bit ARM, whose builds compile
+    /// no packed kernels; `Int.max` if that would overflow).
     public static func bytes(for model: Model) -> Int {
+        #if arch(arm)
+        return 0  // Cortex-M builds compile no packed kernels
+        #else
         var total = headerBytes(layerCount: model.layerCount)
         var maxBand = 0
         for i in 0..<model.layerCount {
@@ -85,6 +89,7 @@ public enum PackedWeights {
         }
         guard maxBand > 0 else { return 0 }
         return saturatingSum(total, saturatingProduct(2, maxBand, 1))
+        #endif
     }
 
     /// Fills `memory` (≥ `bytes(for:)`, 16-byte aligned) for `model`.
