@@ -164,7 +164,9 @@ minnow_status minnow_init(minnow_engine *engine, const void *model, size_t model
  * skips this and reads the weights in place from flash.
  *
  * minnow_packed_weights_size validates the model and writes the bytes needed
- * to *bytes (0: no layer benefits). Errors: MINNOW_ERR_NULL_ARGUMENT,
+ * to *bytes (0: no layer benefits; always 0 in 32-bit ARM builds, which
+ * compile no packed kernels — minnow_use_packed_weights then changes nothing).
+ * Errors: MINNOW_ERR_NULL_ARGUMENT,
  * MINNOW_ERR_MODEL_*.
  *
  * minnow_use_packed_weights fills `memory` (>= that size, 16-byte aligned;
