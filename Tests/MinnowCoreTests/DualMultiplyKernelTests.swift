@@ -12,14 +12,11 @@ import Testing
          (0..<n).map { _ in Int32.random(in: -14...3, using: &rng) })
     }
 
-    /// One convolution through `kernel` on arrays, with guard bytes around the
-    /// scratch (checked untouched) and the output.
-    static func convolveDual(_ input: [Int8], _ inLayout: FeatureMapLayout, inputZeroPoint: Int32,
-                             weights: [Int8], bias: [Int32]?, geometry g: WindowGeometry, outLayout: FeatureMapLayout,
-                             multipliers: [Int32], shifts: [Int32], outputZeroPoint: Int32, min: Int32, max: Int32,
-                             singleChannel: Bool) -> [Int8] {
-        let outCount = (outLayout.height * outLayout.width - 1) * outLayout.pixelStride + outLayout.channels
-        var out = [Int8](repeating: 0, count: outCount)
+    /// One convolution case through the dual-multiply kernel, with guard
+    /// bytes around the scratch (checked untouched).
+    static func convolveDual(_ t: ConvolutionCase, singleChannel: Bool) -> [Int8] {
+        let g = t.geometry, inLayout = t.inLayout, outLayout = t.outLayout
+        var out = [Int8](repeating: 0, count: outLayout.extentBytes)
         let bytes = singleChannel
             ? singleChannelDualMultiplyScratchBytes(geometry: g, outputWidth: outLayout.width,
                                                     outputChannels: outLayout.channels)
@@ -31,28 +28,20 @@ import Testing
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 32, alignment: 16)
         defer { scratch.deallocate() }
         scratch.initializeMemory(as: UInt8.self, repeating: 0xA5, count: bytes + 32)
-        input.withUnsafeBufferPointer { i in
-            weights.withUnsafeBufferPointer { w in
-                multipliers.withUnsafeBufferPointer { m in
-                    shifts.withUnsafeBufferPointer { s in
-                        out.withUnsafeMutableBufferPointer { buffer in
-                            let o = buffer
-                            let q = OutputQuantization(multipliers: m.baseAddress!, shifts: s.baseAddress!,
-                                                       zeroPoint: outputZeroPoint, activationMin: min, activationMax: max)
-                            let run = { (b: UnsafePointer<Int32>?) in
-                                if singleChannel {
-                                    convolveSingleChannelDualMultiply(
-                                        input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: inputZeroPoint,
-                                        weights: w.baseAddress!, bias: b, geometry: g, output: o.baseAddress!,
-                                        outputLayout: outLayout, quantization: q, scratch: scratch + 16)
-                                } else {
-                                    convolveDualMultiply(
-                                        input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: inputZeroPoint,
-                                        weights: w.baseAddress!, bias: b, geometry: g, output: o.baseAddress!,
-                                        outputLayout: outLayout, quantization: q, scratch: scratch + 16)
-                                }
-                            }
-                            if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+        t.withQuantization { q, bias in
+            t.input.withUnsafeBufferPointer { i in
+                t.weights.withUnsafeBufferPointer { w in
+                    out.withUnsafeMutableBufferPointer { o in
+                        if singleChannel {
+                            convolveSingleChannelDualMultiply(
+                                input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: t.inputZeroPoint,
+                                weights: w.baseAddress!, bias: bias, geometry: g, output: o.baseAddress!,
+                                outputLayout: outLayout, quantization: q, scratch: scratch + 16)
+                        } else {
+                            convolveDualMultiply(
+                                input: i.baseAddress!, inputLayout: inLayout, inputZeroPoint: t.inputZeroPoint,
+                                weights: w.baseAddress!, bias: bias, geometry: g, output: o.baseAddress!,
+                                outputLayout: outLayout, quantization: q, scratch: scratch + 16)
                         }
                     }
                 }
@@ -78,10 +67,7 @@ import Testing
                                     withBias: trial % 5 != 0, activation: (lo, hi))
             (t.multipliers, t.shifts) = Self.randomMultipliers(t.outLayout.channels, &rng)
             if trial % 4 == 1 { t.shifts = t.shifts.map { min($0, -1) } }   // every channel right-shifting: the layer-wide fast path
-            let dual = convolveDual(t.input, t.inLayout, inputZeroPoint: t.inputZeroPoint, weights: t.weights, bias: t.bias,
-                                    geometry: t.geometry, outLayout: t.outLayout, multipliers: t.multipliers,
-                                    shifts: t.shifts, outputZeroPoint: t.outputZeroPoint,
-                                    min: t.activationMin, max: t.activationMax, singleChannel: singleChannel)
+            let dual = convolveDual(t, singleChannel: singleChannel)
             if let problem = t.mismatch(t.reference(), dual) {
                 Issue.record("trial \(trial): \(problem)")
                 return
