@@ -8,6 +8,37 @@ import Testing
 /// inputs that end exactly where the tensor ends (the band reads 8 values at
 /// a time only where they exist).
 @Suite struct PackedConvolutionTests {
+    /// `convolvePacked` on one case (weights packed as the engine packs them).
+    static func convolvePackedCase(_ t: ConvolutionCase) -> [Int8] {
+        let g = t.geometry, c = t.inLayout.channels, k = t.outLayout.channels
+        var packed = [Int16](repeating: 0, count: packedConvolutionWeightBytes(
+            kernelHeight: g.kernelHeight, rowTaps: g.kernelWidth * c, outputChannels: k) / 2)
+        var band = [Int16](repeating: 0, count: packedBandValues(geometry: g, outputWidth: t.outLayout.width,
+                                                                  inputChannels: c))
+        var optimized = [Int8](repeating: 0, count: t.outLayout.extentBytes)
+        t.weights.withUnsafeBufferPointer { wb in
+            packed.withUnsafeMutableBufferPointer { pb in
+                packConvolutionWeights(wb.baseAddress!, kernelHeight: g.kernelHeight, rowTaps: g.kernelWidth * c,
+                                       outputChannels: k, into: pb.baseAddress!)
+            }
+        }
+        t.withQuantization { q, bias in
+            t.input.withUnsafeBufferPointer { ib in
+                packed.withUnsafeBufferPointer { pb in
+                    band.withUnsafeMutableBufferPointer { bb in
+                        optimized.withUnsafeMutableBufferPointer { ob in
+                            convolvePacked(input: ib.baseAddress!, inputLayout: t.inLayout, inputZeroPoint: t.inputZeroPoint,
+                                           packedWeights: pb.baseAddress!, bias: bias, geometry: g,
+                                           output: ob.baseAddress!, outputLayout: t.outLayout, quantization: q,
+                                           band: bb.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        return optimized
+    }
+
     @Test func packedConvolutionMatchesReference() {
         var rng = SeededGenerator(seed: 4242)
         for trial in 0..<400 {
@@ -15,33 +46,23 @@ import Testing
             let k = [1, 6, 8, 16, 17, 24, Int.random(in: 1...40, using: &rng)][trial % 7]
             let t = ConvolutionCase(using: &rng, inputChannels: c, outputChannels: k, maxExtent: 13,
                                     inputPixelGap: trial % 4 == 0, outputPixelGap: trial % 5 == 0, withBias: trial % 6 != 0)
-            let g = t.geometry
-            var packed = [Int16](repeating: 0, count: packedConvolutionWeightBytes(
-                kernelHeight: g.kernelHeight, rowTaps: g.kernelWidth * c, outputChannels: k) / 2)
-            var band = [Int16](repeating: 0, count: packedBandValues(geometry: g, outputWidth: t.outLayout.width,
-                                                                      inputChannels: c))
-            var optimized = [Int8](repeating: 0, count: t.outLayout.extentBytes)
-            t.weights.withUnsafeBufferPointer { wb in
-                packed.withUnsafeMutableBufferPointer { pb in
-                    packConvolutionWeights(wb.baseAddress!, kernelHeight: g.kernelHeight, rowTaps: g.kernelWidth * c,
-                                           outputChannels: k, into: pb.baseAddress!)
-                }
+            if let problem = t.mismatch(t.reference(), Self.convolvePackedCase(t)) {
+                Issue.record("trial \(trial): \(problem)")
+                return
             }
-            t.withQuantization { q, bias in
-                t.input.withUnsafeBufferPointer { ib in
-                    packed.withUnsafeBufferPointer { pb in
-                        band.withUnsafeMutableBufferPointer { bb in
-                            optimized.withUnsafeMutableBufferPointer { ob in
-                                convolvePacked(input: ib.baseAddress!, inputLayout: t.inLayout, inputZeroPoint: t.inputZeroPoint,
-                                               packedWeights: pb.baseAddress!, bias: bias, geometry: g,
-                                               output: ob.baseAddress!, outputLayout: t.outLayout, quantization: q,
-                                               band: bb.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
-            if let problem = t.mismatch(t.reference(), optimized) {
+        }
+    }
+
+    /// The 8-column path for one input channel, stride 1 and 5- or 3-wide kernels
+    /// (LeNet-5's C1, Inception-lite's stem), on rows wide enough to use it.
+    @Test func eightColumnSingleChannelPathMatchesReference() {
+        var rng = SeededGenerator(seed: 808)
+        for trial in 0..<150 {
+            let kernel = [(5, 5), (3, 3), (1, 5), (4, 3)][trial % 4]
+            let t = ConvolutionCase(using: &rng, kernel: kernel, strideWidth: 1, inputChannels: 1,
+                                    outputChannels: Int.random(in: 1...8, using: &rng), maxExtent: 30,
+                                    inputPixelGap: trial % 5 == 0, outputPixelGap: trial % 3 == 0, withBias: trial % 7 != 0)
+            if let problem = t.mismatch(t.reference(), Self.convolvePackedCase(t)) {
                 Issue.record("trial \(trial): \(problem)")
                 return
             }

@@ -52,6 +52,20 @@ func convolvePacked(
         let ring = BandRing(firstSlot: bandSlot(originY, g.kernelHeight), rows: g.kernelHeight, bandRow: bandRow)
         let outRow = output + outY * outputLayout.width * outputLayout.pixelStride
         var outX = 0
+        if blocks == 1 && step == 1 && (pairs == 3 || pairs == 2) {
+            // One input channel, horizontal stride 1, a 5- or 3-wide kernel and at most
+            // 8 output channels (LeNet-5's first layer): 8 pixels at a time, whose input
+            // pairs overlap — 12 (or 10) broadcasts serve 24 (or 16) multiply-add steps.
+            if pairs == 3 {
+                convolveEightColumnsThreePairs(band: band, ring: ring, kernelHeight: g.kernelHeight, weights: packedWeights,
+                                               block: table[0], quantization: q, outRow: outRow,
+                                               pixelStride: outputLayout.pixelStride, width: outputLayout.width, outX: &outX)
+            } else {
+                convolveEightColumnsTwoPairs(band: band, ring: ring, kernelHeight: g.kernelHeight, weights: packedWeights,
+                                             block: table[0], quantization: q, outRow: outRow,
+                                             pixelStride: outputLayout.pixelStride, width: outputLayout.width, outX: &outX)
+            }
+        }
         if blocks == 1 {
             // At most 8 output channels (LeNet-5's first layer): 4 pixels share each weight load.
             let only = table[0]
@@ -194,6 +208,70 @@ func convolvePacked(
             }
             outX += 2
         }
+    }
+}
+
+/// `convolveEightColumns` for kernel rows of 5 taps (3 pairs).
+@inline(never)
+func convolveEightColumnsThreePairs(band: UnsafeMutablePointer<Int16>, ring: BandRing, kernelHeight: Int,
+                                    weights: UnsafePointer<Int16>, block: PackedBlockParameters,
+                                    quantization q: OutputQuantization, outRow: UnsafeMutablePointer<Int8>,
+                                    pixelStride: Int, width: Int, outX: inout Int) {
+    convolveEightColumns(pairs: 3, band: band, ring: ring, kernelHeight: kernelHeight, weights: weights, block: block,
+                         quantization: q, outRow: outRow, pixelStride: pixelStride, width: width, outX: &outX)
+}
+
+/// `convolveEightColumns` for kernel rows of 3 taps (2 pairs).
+@inline(never)
+func convolveEightColumnsTwoPairs(band: UnsafeMutablePointer<Int16>, ring: BandRing, kernelHeight: Int,
+                                  weights: UnsafePointer<Int16>, block: PackedBlockParameters,
+                                  quantization q: OutputQuantization, outRow: UnsafeMutablePointer<Int8>,
+                                  pixelStride: Int, width: Int, outX: inout Int) {
+    convolveEightColumns(pairs: 2, band: band, ring: ring, kernelHeight: kernelHeight, weights: weights, block: block,
+                         quantization: q, outRow: outRow, pixelStride: pixelStride, width: width, outX: &outX)
+}
+
+/// One block of at most 8 output channels of a single-input-channel,
+/// horizontal-stride-1 convolution, 8 output columns at a time from `outX`
+/// while 8 remain (advances `outX`). With one channel and stride 1, column
+/// i's pair p starts at band offset i + 2p, so the 8 columns' 8 · pairs input
+/// pairs are only 8 + 2 · (pairs − 1) distinct loads: with `pairs` a constant
+/// the loops unroll and LLVM loads each broadcast once.
+@inline(__always)
+func convolveEightColumns(pairs: Int, band: UnsafeMutablePointer<Int16>, ring: BandRing, kernelHeight: Int,
+                          weights: UnsafePointer<Int16>, block only: PackedBlockParameters,
+                          quantization q: OutputQuantization, outRow: UnsafeMutablePointer<Int8>,
+                          pixelStride: Int, width: Int, outX: inout Int) {
+    while outX + 8 <= width {
+        var a0 = only.bias, a1 = only.bias, a2 = only.bias, a3 = only.bias
+        var a4 = only.bias, a5 = only.bias, a6 = only.bias, a7 = only.bias
+        var w = weights
+        for ky in 0..<kernelHeight {
+            let p = UnsafePointer(band + (ring.offset(ky) + outX))
+            for pair in 0..<pairs {
+                let wv = loadWeights(w)
+                let t = p + 2 * pair
+                a0 &+= multiplyAddPairs(broadcastPair(t), wv)
+                a1 &+= multiplyAddPairs(broadcastPair(t + 1), wv)
+                a2 &+= multiplyAddPairs(broadcastPair(t + 2), wv)
+                a3 &+= multiplyAddPairs(broadcastPair(t + 3), wv)
+                a4 &+= multiplyAddPairs(broadcastPair(t + 4), wv)
+                a5 &+= multiplyAddPairs(broadcastPair(t + 5), wv)
+                a6 &+= multiplyAddPairs(broadcastPair(t + 6), wv)
+                a7 &+= multiplyAddPairs(broadcastPair(t + 7), wv)
+                w += 16
+            }
+        }
+        let out = outRow + outX * pixelStride
+        only.store(a0, quantization: q, to: out)
+        only.store(a1, quantization: q, to: out + pixelStride)
+        only.store(a2, quantization: q, to: out + 2 * pixelStride)
+        only.store(a3, quantization: q, to: out + 3 * pixelStride)
+        only.store(a4, quantization: q, to: out + 4 * pixelStride)
+        only.store(a5, quantization: q, to: out + 5 * pixelStride)
+        only.store(a6, quantization: q, to: out + 6 * pixelStride)
+        only.store(a7, quantization: q, to: out + 7 * pixelStride)
+        outX += 8
     }
 }
 
